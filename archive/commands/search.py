@@ -1,0 +1,14 @@
+"""`news-archive search`."""
+
+from __future__ import annotations
+
+import click
+
+from archive.cli import db_option
+
+
+@click.command("search")
+@db_option
+def command(db_path: str) -> None:
+    """Not implemented yet."""
+    raise click.ClickException("not implemented yet")

@@ -1,0 +1,64 @@
+"""Page: one fetched HTTP response as a frozen value.
+
+A crawl, a WARC import and a reparse all build a Page and hand it to :func:`archive.ingest.ingest`, so every
+page reaches the archive by one path. ``body`` holds the bytes exactly as received (after transfer/content
+decoding, before any charset decoding): they are stored as they are and never altered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+Headers = tuple[tuple[str, str], ...]
+
+
+def normalize_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> Headers:
+    """Headers as an ordered tuple of (name, value) pairs; repeated names are kept."""
+    if headers is None:
+        return ()
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    return tuple((str(k), str(v)) for k, v in items)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    body: bytes
+    status: int = 200
+    headers: Headers = ()
+    final_url: str | None = None
+    fetched_at: datetime = field(default_factory=utcnow)
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header, case-insensitively, or None."""
+        lname = name.lower()
+        for k, v in self.headers:
+            if k.lower() == lname:
+                return v
+        return None
+
+    @property
+    def effective_url(self) -> str:
+        """The URL the content was served from (after redirects)."""
+        return self.final_url or self.url
+
+    @property
+    def content_type(self) -> str | None:
+        value = self.header("content-type")
+        return value.split(";", 1)[0].strip().lower() if value else None
+
+    @property
+    def charset(self) -> str | None:
+        """The charset declared in the Content-Type header, if any."""
+        value = self.header("content-type") or ""
+        for part in value.split(";")[1:]:
+            key, _, val = part.partition("=")
+            if key.strip().lower() == "charset" and val.strip():
+                return val.strip().strip("\"'").lower()
+        return None

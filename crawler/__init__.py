@@ -1,0 +1,1 @@
+"""The Scrapy project: spiders decide what to fetch, pipelines hand each response to the archive."""
