@@ -104,6 +104,17 @@ def _v1(conn: sqlite3.Connection) -> None:
         CREATE INDEX articles_published ON articles(published_at);
         CREATE INDEX articles_content_hash ON articles(content_hash);
         CREATE INDEX articles_duplicate_of ON articles(duplicate_of);
+        -- Full-text index (archive/search.py): external content on articles, so datasette and sqlite-utils
+        -- detect it, but what is indexed is the folded (Simplified) text as CJK bigrams + words, written only
+        -- by archive.search. articles_fts_indexed keeps what was indexed, for FTS5's 'delete' command.
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+            title, body, content="articles", tokenize="unicode61 remove_diacritics 2"
+        );
+        CREATE TABLE articles_fts_indexed (
+            rowid INTEGER PRIMARY KEY,        -- articles.rowid, the FTS rowid
+            article_id TEXT NOT NULL UNIQUE,
+            source BLOB NOT NULL              -- zlib(JSON [title, body]) as indexed
+        );
         CREATE TABLE article_urls (
             url TEXT PRIMARY KEY,
             canonical_url TEXT NOT NULL,
