@@ -1,19 +1,570 @@
-"""Full-text search (issue #3). STUB created by the ingest helper so the write path can call its hooks;
-the search helper replaces the bodies (and the rest of this module).
+"""Full-text search over the archive: FTS5 with CJK bigrams, either Chinese script, highlighted snippets.
 
-:func:`index_article` is called by :mod:`archive.ingest` inside the write transaction after an article row is
-inserted or updated (new record, new revision, reparse, an exact copy's URL added); :func:`unindex_article`
-before a record is removed.
+Why bigrams: FTS5's ``trigram`` tokenizer cannot match a two-character Chinese word, and ``unicode61`` makes a
+whole run of Han characters one token. So the text is *folded* (NFKC, Traditional -> Simplified with OpenCC,
+lower case; every step length-preserving so positions still point into the original) and each run of CJK
+characters is written as its overlapping character bigrams (``北京市长`` -> ``北京 京市 市长``); Latin-script words
+stay whole. That text goes into ``articles_fts`` (tokenizer unicode61), whose ``content="articles"`` makes
+datasette and sqlite-utils detect it as the articles' search index. A query is folded the same way: a
+two-character word is one token, a longer one a phrase of bigrams, so a Simplified query finds a Traditional
+article and the reverse.
+
+Snippets are cut from the original body (not the bigram text) around the matches, which are marked.
+
+Write side: :func:`index_article` / :func:`unindex_article`, called by the ingest path inside its transaction.
+``articles_fts_indexed`` remembers what was indexed for each article, because FTS5 needs the old text to
+delete an entry of an external-content index.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import sqlite3
+import unicodedata
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import opencc
 import sqlite_utils
 
+from archive.errors import BadInput
 
-def index_article(db: sqlite_utils.Database, article_id: str) -> None:
-    """(Re)index one article in the full-text index. No-op until archive.search lands."""
+# Weights of the title and body columns in bm25 ranking: a match in the headline counts more.
+TITLE_WEIGHT = 5.0
+BODY_WEIGHT = 1.0
+SNIPPET_CHARS = 120
+DEFAULT_MARKS = ("<mark>", "</mark>")
+
+# Scripts written without spaces between words: indexed as character bigrams.
+_CJK = (
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3400-\u4dbf"  # CJK Extension A
+    "\u4e00-\u9fff"  # CJK Unified Ideographs
+    "\uac00-\ud7af"  # Hangul syllables
+    "\uf900-\ufaff"  # CJK Compatibility Ideographs
+    "\U00020000-\U0003134f"  # CJK Extensions B-H
+)
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+# A CJK run, or a run of other word characters (letters, digits), never the underscore.
+_SEGMENT = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
+
+Connection = sqlite3.Connection | sqlite_utils.Database
 
 
-def unindex_article(db: sqlite_utils.Database, article_id: str) -> None:
-    """Remove one article from the full-text index. No-op until archive.search lands."""
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def _same_length(func: Any, text: str) -> str:
+    """Apply ``func`` to text, falling back per line, then per character, where it would change the length."""
+    whole = func(text)
+    if len(whole) == len(text):
+        return str(whole)
+    parts = []
+    for line in text.splitlines(keepends=True):
+        out = func(line)
+        if len(out) != len(line):
+            out = "".join(c2 if len(c2 := func(c)) == 1 else c for c in line)
+        parts.append(out)
+    return "".join(parts)
+
+
+def fold(text: str) -> str:
+    """The text as searched: NFKC, Simplified, lower case; same length as ``text``, character for character."""
+    text = _same_length(lambda s: unicodedata.normalize("NFKC", s), text)
+    text = _same_length(_t2s().convert, text)
+    return _same_length(str.lower, text)
+
+
+def _segment_tokens(segment: str) -> list[str]:
+    if _CJK_RUN.fullmatch(segment) and len(segment) > 1:
+        return [segment[i : i + 2] for i in range(len(segment) - 1)]
+    return [segment]
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens of already folded text: CJK bigrams (a lone CJK character as itself) and whole words."""
+    out: list[str] = []
+    for match in _SEGMENT.finditer(text):
+        out.extend(_segment_tokens(match.group()))
+    return out
+
+
+def index_text(text: str | None) -> str:
+    """What goes into the FTS index for one column: the folded text's tokens separated by spaces."""
+    return " ".join(tokens(fold(text or "")))
+
+
+# --- write side -------------------------------------------------------------------------------------------
+
+
+def _conn(db: Connection) -> sqlite3.Connection:
+    return db.conn if isinstance(db, sqlite_utils.Database) else db
+
+
+def _pack(title: str | None, body: str | None) -> bytes:
+    return zlib.compress(json.dumps([title, body], ensure_ascii=False).encode("utf-8"))
+
+
+def _unpack(blob: bytes) -> tuple[str | None, str | None]:
+    title, body = json.loads(zlib.decompress(blob).decode("utf-8"))
+    return title, body
+
+
+def _delete_entry(conn: sqlite3.Connection, rowid: int, blob: bytes) -> None:
+    title, body = _unpack(blob)
+    conn.execute(
+        "INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
+        (rowid, index_text(title), index_text(body)),
+    )
+    conn.execute("DELETE FROM articles_fts_indexed WHERE rowid = ?", (rowid,))
+
+
+def unindex_article(db: Connection, article_id: str) -> None:
+    """Remove an article from the search index (no-op if it is not indexed). Runs in the caller's transaction."""
+    conn = _conn(db)
+    row = conn.execute(
+        "SELECT rowid, source FROM articles_fts_indexed WHERE article_id = ?", (article_id,)
+    ).fetchone()
+    if row is not None:
+        _delete_entry(conn, row[0], row[1])
+
+
+def index_article(db: Connection, article_id: str) -> None:
+    """(Re)index one article's title and body as they are now in ``articles``; no-op when unchanged.
+
+    Runs in the caller's transaction (the ingest path's). An article that no longer exists is unindexed.
+    """
+    conn = _conn(db)
+    article = conn.execute("SELECT rowid, title, body FROM articles WHERE id = ?", (article_id,)).fetchone()
+    previous = conn.execute(
+        "SELECT rowid, source FROM articles_fts_indexed WHERE article_id = ?", (article_id,)
+    ).fetchone()
+    if article is None:
+        if previous is not None:
+            _delete_entry(conn, previous[0], previous[1])
+        return
+    rowid, title, body = article
+    blob = _pack(title, body)
+    if previous is not None:
+        if previous[0] == rowid and _unpack(previous[1]) == (title, body):
+            return
+        _delete_entry(conn, previous[0], previous[1])
+    # A stale entry left under this rowid by another article id (rowid reuse after a delete).
+    stale = conn.execute("SELECT source FROM articles_fts_indexed WHERE rowid = ?", (rowid,)).fetchone()
+    if stale is not None:
+        _delete_entry(conn, rowid, stale[0])
+    conn.execute(
+        "INSERT INTO articles_fts(rowid, title, body) VALUES (?, ?, ?)",
+        (rowid, index_text(title), index_text(body)),
+    )
+    conn.execute(
+        "INSERT INTO articles_fts_indexed(rowid, article_id, source) VALUES (?, ?, ?)",
+        (rowid, article_id, blob),
+    )
+
+
+def rebuild_index(db: Connection) -> int:
+    """Drop every index entry and index every article again, in one transaction; returns the count.
+
+    For an archive whose index was rebuilt by another tool (``sqlite-utils rebuild-fts`` would index the raw
+    text, not the bigrams) or made by an older tokenization.
+    """
+    conn = _conn(db)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
+        conn.execute("DELETE FROM articles_fts_indexed")
+        count = 0
+        for article_id, rowid, title, body in conn.execute("SELECT id, rowid, title, body FROM articles"):
+            conn.execute(
+                "INSERT INTO articles_fts(rowid, title, body) VALUES (?, ?, ?)",
+                (rowid, index_text(title), index_text(body)),
+            )
+            conn.execute(
+                "INSERT INTO articles_fts_indexed(rowid, article_id, source) VALUES (?, ?, ?)",
+                (rowid, article_id, _pack(title, body)),
+            )
+            count += 1
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return count
+
+
+# --- queries ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One searched word or quoted phrase: its folded segments, in order, and whether the last is a prefix."""
+
+    segments: tuple[str, ...]
+    prefix: bool = False
+
+    def fts(self) -> str:
+        toks = [t for s in self.segments for t in _segment_tokens(s)]
+        if len(toks) == 1 and _CJK_RUN.fullmatch(toks[0]) and len(toks[0]) == 1:
+            # A lone CJK character: the bigrams that start with it, or itself where it stood alone.
+            return f'"{toks[0]}" *'
+        return '"' + " ".join(toks) + '"' + (" *" if self.prefix else "")
+
+
+@dataclass
+class Query:
+    """A parsed query: the FTS5 MATCH expression and the terms to highlight."""
+
+    expression: str
+    terms: list[Term] = field(default_factory=list)
+
+
+_LEXER = re.compile(r'\s*(?:(?P<quote>"[^"]*"?)|(?P<paren>[()])|(?P<word>[^\s"()]+))')
+_OPERATORS = ("AND", "OR", "NOT")
+
+
+def _lex(query: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    query = query.strip()
+    while pos < len(query):
+        m = _LEXER.match(query, pos)
+        if m is None:  # pragma: no cover - the pattern matches any non-space character
+            raise BadInput(f"malformed query at character {pos + 1}")
+        pos = m.end()
+        if m.group("quote") is not None:
+            text = m.group("quote")
+            if len(text) < 2 or not text.endswith('"'):
+                raise BadInput('malformed query: unbalanced quote (")')
+            out.append(("phrase", text[1:-1]))
+        elif m.group("paren") is not None:
+            out.append((m.group("paren"), m.group("paren")))
+        else:
+            word = m.group("word")
+            if word in _OPERATORS:
+                out.append(("op", word))
+            elif word.startswith("-") and len(word) > 1:
+                out.append(("not", ""))
+                out.append(("word", word[1:]))
+            elif word == "-":
+                raise BadInput("malformed query: '-' must stand right before the word it excludes")
+            else:
+                out.append(("word", word))
+    return out
+
+
+def _term(text: str, prefix: bool) -> Term | None:
+    segments = tuple(m.group() for m in _SEGMENT.finditer(fold(text)))
+    return Term(segments, prefix) if segments else None
+
+
+class _Parser:
+    """query := or; or := and ('OR' and)*; and := item+ ; item := ['NOT'|'-'] (word | "phrase" | '(' or ')').
+
+    Words side by side must all match (AND is implied). Rendered as FTS5 syntax with every word quoted, so
+    user text can never inject FTS5 operators or column filters.
+    """
+
+    def __init__(self, toks: list[tuple[str, str]]) -> None:
+        self.toks = toks
+        self.pos = 0
+        self.terms: list[Term] = []
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.toks[self.pos] if self.pos < len(self.toks) else None
+
+    def parse(self) -> str:
+        if not self.toks:
+            raise BadInput("empty query")
+        expr = self.parse_or()
+        tok = self.peek()
+        if tok is not None:
+            raise BadInput(f"malformed query: unexpected {tok[1] or tok[0]!r}")
+        if expr is None:
+            raise BadInput("query has no searchable words")
+        return expr
+
+    def parse_or(self) -> str | None:
+        parts = [self.parse_and()]
+        while (tok := self.peek()) is not None and tok == ("op", "OR"):
+            self.pos += 1
+            if self.peek() is None or self.peek() == (")", ")"):
+                raise BadInput("malformed query: OR needs a term on each side")
+            parts.append(self.parse_and())
+        kept = [p for p in parts if p is not None]
+        if not kept:
+            return None
+        return kept[0] if len(kept) == 1 else "(" + " OR ".join(kept) + ")"
+
+    def parse_and(self) -> str | None:
+        positive: list[str] = []
+        negative: list[str] = []
+        seen_item = False
+        while (tok := self.peek()) is not None and tok[0] != ")" and tok != ("op", "OR"):
+            negate = False
+            if tok == ("op", "AND"):
+                if not seen_item:
+                    raise BadInput("malformed query: AND needs a term on each side")
+                self.pos += 1
+                nxt = self.peek()
+                if nxt is None or nxt[0] in (")", "op") and nxt != ("op", "NOT"):
+                    raise BadInput("malformed query: AND needs a term on each side")
+                continue
+            if tok[0] in ("not",) or tok == ("op", "NOT"):
+                negate = True
+                self.pos += 1
+                nxt = self.peek()
+                if nxt is None or nxt[0] in (")", "op", "not"):
+                    raise BadInput("malformed query: NOT needs a term after it")
+            item = self.parse_item()
+            seen_item = True
+            if item is not None:
+                (negative if negate else positive).append(item)
+        if not seen_item:
+            tok = self.peek()
+            what = "end of query" if tok is None else repr(tok[1])
+            raise BadInput(f"malformed query: expected a word before {what}")
+        if negative and not positive:
+            raise BadInput("malformed query: a query cannot only exclude words")
+        if not positive:
+            return None
+        expr = positive[0] if len(positive) == 1 else "(" + " AND ".join(positive) + ")"
+        for neg in negative:
+            expr = f"({expr} NOT {neg})"
+        return expr
+
+    def parse_item(self) -> str | None:
+        tok = self.toks[self.pos]
+        self.pos += 1
+        if tok[0] == "(":
+            if self.peek() == (")", ")"):
+                raise BadInput("malformed query: empty parentheses")
+            inner = self.parse_or()
+            if self.peek() != (")", ")"):
+                raise BadInput("malformed query: unbalanced parenthesis")
+            self.pos += 1
+            return inner
+        if tok[0] == ")":
+            raise BadInput("malformed query: unbalanced parenthesis")
+        if tok[0] == "phrase":
+            if not tok[1].strip():
+                raise BadInput("malformed query: empty quotes")
+            term = _term(tok[1], prefix=False)
+        else:
+            text = tok[1]
+            prefix = text.endswith("*") and len(text) > 1
+            if text.strip("*") == "":
+                raise BadInput(f"malformed query: {text!r} is not a word")
+            term = _term(text.rstrip("*") if prefix else text, prefix)
+        if term is None:
+            return None  # punctuation only: nothing to search for
+        self.terms.append(term)
+        return term.fts()
+
+
+def parse_query(query: str) -> Query:
+    """Parse a user's query. Raises BadInput with a one-line reason when it is malformed."""
+    parser = _Parser(_lex(query))
+    expression = parser.parse()
+    return Query(expression, parser.terms)
+
+
+# --- results ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    id: str
+    url: str
+    title: str | None
+    published_at: str | None
+    site: str
+    snippet: str
+    score: float
+    duplicate_of: str | None = None
+    duplicates: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "published_at": self.published_at,
+            "site": self.site,
+            "snippet": self.snippet,
+            "score": round(self.score, 4),
+            "duplicate_of": self.duplicate_of,
+            "duplicates": self.duplicates,
+        }
+
+
+def _highlighter(terms: Iterable[Term]) -> re.Pattern[str] | None:
+    """One regex over folded text matching any searched term (longest first)."""
+    patterns = []
+    for term in terms:
+        parts = [re.escape(s) for s in term.segments]
+        pattern = r"[\W_]*".join(parts)
+        if term.prefix:
+            pattern += r"[^\W_]*"
+        # Whole words for Latin scripts (the index matched whole tokens); CJK needs no boundary.
+        if not _CJK_RUN.match(term.segments[0]):
+            pattern = r"(?<![^\W_])" + pattern
+        if not term.prefix and not _CJK_RUN.search(term.segments[-1][-1]):
+            pattern += r"(?![^\W_])"
+        patterns.append((sum(len(s) for s in term.segments), pattern))
+    if not patterns:
+        return None
+    patterns.sort(key=lambda p: -p[0])
+    return re.compile("|".join(p for _, p in patterns))
+
+
+def _mark(text: str, spans: list[tuple[int, int]], marks: tuple[str, str]) -> str:
+    out = []
+    last = 0
+    for start, end in spans:
+        out.append(text[last:start])
+        out.append(marks[0] + text[start:end] + marks[1])
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def make_snippet(
+    text: str | None,
+    pattern: re.Pattern[str] | None,
+    *,
+    width: int = SNIPPET_CHARS,
+    marks: tuple[str, str] = DEFAULT_MARKS,
+) -> str:
+    """A window of the original text around the densest cluster of matches, matches marked, on one line."""
+    text = text or ""
+    spans = [m.span() for m in pattern.finditer(fold(text))] if pattern else []
+    spans = [s for s in spans if s[1] > s[0]][:200]
+    start = 0
+    if spans:
+        # The window (starting a little before a match) holding the most distinct matched strings.
+        best = (-1, 0)
+        for i, (s, _) in enumerate(spans):
+            window_end = s + width
+            distinct = {text[a:b].lower() for a, b in spans[i:] if b <= window_end}
+            if len(distinct) > best[0]:
+                best = (len(distinct), i)
+        start = max(0, spans[best[1]][0] - width // 5)
+    end = min(len(text), start + width)
+    inside = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
+    snippet = _mark(text[start:end], inside, marks)
+    snippet = re.sub(r"\s+", " ", snippet).strip()
+    return ("…" if start > 0 else "") + snippet + ("…" if end < len(text) else "")
+
+
+def _parse_day(value: str, option: str) -> str:
+    """An ISO date or date-time, as the string to compare ``published_at`` with."""
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+        return datetime.fromisoformat(value).isoformat()
+    except ValueError:
+        raise BadInput(f"{option}: not a date (use YYYY-MM-DD or an ISO 8601 date-time): {value!r}") from None
+
+
+def _filters(site: str | None, since: str | None, until: str | None) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+    if site:
+        host = site.strip().lower()
+        host = re.sub(r"^[a-z]+://", "", host).split("/", 1)[0]
+        where.append("(a.site = ? OR a.site LIKE ?)")
+        args += [host, "%." + host]
+    if since:
+        where.append("a.published_at >= ?")
+        args.append(_parse_day(since, "--since"))
+    if until:
+        bound = _parse_day(until, "--until")
+        if len(bound) == 10:  # a whole day: everything published before the next one
+            where.append("a.published_at < ?")
+            args.append((date.fromisoformat(bound) + timedelta(days=1)).isoformat())
+        else:
+            where.append("a.published_at <= ?")
+            args.append(bound)
+    return "".join(f" AND {w}" for w in where), args
+
+
+def search(
+    db: Connection,
+    query: str,
+    site: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 20,
+    collapse_duplicates: bool = True,
+    marks: tuple[str, str] = DEFAULT_MARKS,
+) -> list[Hit]:
+    """Articles matching ``query``, best first, near-copies grouped under their original.
+
+    Raises BadInput for a malformed query or filter.
+    """
+    if limit < 1:
+        raise BadInput("--limit must be at least 1")
+    parsed = parse_query(query)
+    conn = _conn(db)
+    where, args = _filters(site, since, until)
+    sql = (
+        f"SELECT a.id, a.duplicate_of, bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score "
+        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+        f"WHERE articles_fts MATCH ?{where} ORDER BY score LIMIT ? OFFSET ?"
+    )
+    # Groups keyed by the original's id: [best score, members in rank order].
+    groups: dict[str, list[Any]] = {}
+    batch = limit if not collapse_duplicates else max(limit * 3, 30)
+    offset = 0
+    while len(groups) < limit:
+        try:
+            rows = conn.execute(sql, [parsed.expression, *args, batch, offset]).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise BadInput(f"malformed query: {exc}") from None
+        for article_id, duplicate_of, score in rows:
+            key = (duplicate_of or article_id) if collapse_duplicates else article_id
+            if key not in groups:
+                if len(groups) >= limit:
+                    continue
+                groups[key] = [score, []]
+            groups[key][1].append(article_id)
+        if len(rows) < batch:
+            break
+        offset += batch
+    pattern = _highlighter(parsed.terms)
+    hits = []
+    for key, (score, members) in groups.items():
+        shown = key if key in members else members[0]
+        row = conn.execute(
+            "SELECT id, url, title, published_at, site, body, duplicate_of FROM articles WHERE id = ?",
+            (shown,),
+        ).fetchone()
+        hits.append(
+            Hit(
+                id=row[0],
+                url=row[1],
+                title=row[2],
+                published_at=row[3],
+                site=row[4],
+                snippet=make_snippet(row[5], pattern, marks=marks),
+                score=-float(score),
+                duplicate_of=row[6],
+                duplicates=[m for m in members if m != shown],
+            )
+        )
+    return hits
+
+
+def highlight_title(title: str | None, query: str, marks: tuple[str, str] = DEFAULT_MARKS) -> str:
+    """The title with the query's matches marked (for human-readable output)."""
+    pattern = _highlighter(parse_query(query).terms)
+    text = title or ""
+    spans = [m.span() for m in pattern.finditer(fold(text))] if pattern else []
+    return _mark(text, [s for s in spans if s[1] > s[0]], marks)
