@@ -10,14 +10,66 @@ Interface (stable; other modules rely on it):
         result = ing.ingest(page, run_id=None)         # -> IngestResult
         results = ing.ingest_many(pages, run_id=None)  # one BEGIN IMMEDIATE transaction per batch
         ing.is_known(url)                              # an archived article exists at this URL (or a variant)
+
+Per batch of pages: (1) one transaction stores every payload (compressed, deduplicated by digest) and response
+row and commits; (2) extraction runs with no lock held; (3) one transaction applies each result: the response
+row gets ``parse_status`` / ``parse_error`` / ``parser_version`` / ``article_id``, and an article page is
+deduplicated and upserted. A crash between (1) and (3) leaves responses with ``parse_status`` NULL, which
+``news-archive reparse --outdated-only`` (or simply ingesting the page again) completes.
+
+Result statuses: ``new`` (a new record; ``duplicate_of`` set when it nearly copies an earlier one),
+``duplicate`` (an exact copy of a record of the same site, merged into it: its URL added), ``updated``
+(changed content: the old version kept in ``revisions``), ``unchanged`` (only ``last_seen`` and the view
+count move), ``listing`` / ``other`` (not an article), ``error`` (extraction failed), ``skipped`` (not HTML,
+or not a 2xx response).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlite_utils
+
+from archive import dedup, search
+from archive.article import Article
+from archive.db import open_db
+from archive.errors import ArchiveError
+from archive.page import Page
+from archive.payloads import compress, payload_digest
+from archive.urls import canonicalize, record_id, site_of
 
 IngestStatus = Literal["new", "updated", "unchanged", "duplicate", "listing", "other", "error", "skipped"]
+
+Extractor = Callable[[Page], Article]
+
+DEFAULT_BATCH_SIZE = 200
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# The record's extraction fields as stored in the articles table; JSON-encoded ones are listed apart.
+RECORD_COLUMNS = (
+    "title",
+    "published_at",
+    "source",
+    "author",
+    "editor",
+    "views",
+    "credits",
+    "body",
+    "body_html",
+    "images",
+    "lang",
+    "spam",
+    "page_type",
+    "encoding",
+    "parser_version",
+)
+JSON_COLUMNS = frozenset({"credits", "images", "spam"})
 
 
 @dataclass(frozen=True)
@@ -27,3 +79,508 @@ class IngestResult:
     article_id: str | None = None
     duplicate_of: str | None = None
     error: str | None = None
+    # Record fields a reparse changed (empty for ordinary ingests).
+    changed: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What extraction made of one stored page: an article, an error, or a reason it was not parsed."""
+
+    article: Article | None = None
+    error: str | None = None
+    skipped: str | None = None
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 UTC with a Z, to the second; naive datetimes are taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def looks_like_html(page: Page) -> bool:
+    ctype = page.content_type
+    if ctype is not None:
+        return ctype in HTML_TYPES
+    head = page.body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith(b"<")
+
+
+def skip_reason(page: Page) -> str | None:
+    """Why a stored page is not parsed at all, or None when it is."""
+    if not 200 <= page.status < 300:
+        return f"HTTP status {page.status}"
+    if not looks_like_html(page):
+        return f"not HTML ({page.content_type or 'unknown type'})"
+    return None
+
+
+def run_extraction(page: Page, extractor: Extractor) -> Outcome:
+    """Extract one page, turning any failure into an error Outcome (module level so pools can call it)."""
+    reason = skip_reason(page)
+    if reason is not None:
+        return Outcome(skipped=reason)
+    try:
+        return Outcome(article=extractor(page))
+    except Exception as exc:  # a bad page must never stop the others
+        return Outcome(error=f"{type(exc).__name__}: {exc}"[:2000])
+
+
+def default_extractor(page: Page) -> Article:
+    from archive.extract import extract
+
+    return extract(page)
+
+
+def current_parser_version() -> str:
+    from archive.extract import PARSER_VERSION
+
+    return PARSER_VERSION
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _columns(article: Article) -> dict[str, Any]:
+    record = article.to_dict()
+    out: dict[str, Any] = {}
+    for name in RECORD_COLUMNS:
+        value = record.get(name)
+        if name in JSON_COLUMNS:
+            value = json.dumps(
+                value if value is not None else ({} if name == "credits" else []), ensure_ascii=False
+            )
+        out[name] = value
+    if not out["page_type"]:
+        out["page_type"] = "article"
+    return out
+
+
+def _translate(exc: sqlite3.Error) -> ArchiveError:
+    text = str(exc)
+    if "full" in text:
+        return ArchiveError(
+            "the archive is full (no space left on the disk, or its size limit): this batch was rolled back,"
+            " nothing already archived was lost"
+        )
+    if "readonly" in text or "read-only" in text:
+        return ArchiveError("the archive is read-only: nothing can be written to it")
+    if "not a database" in text or "malformed" in text:
+        return ArchiveError(f"the archive is damaged or not an archive ({text})")
+    if "locked" in text or "busy" in text:
+        return ArchiveError(f"the archive is busy: another process holds its write lock ({text})")
+    return ArchiveError(f"database: {text}")
+
+
+class Ingestor:
+    """The archive's single write path (see the module doc)."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        *,
+        extractor: Extractor | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        dedup_config: dedup.DedupConfig = dedup.DEFAULT_CONFIG,
+        parser_version: str | None = None,
+        owns_db: bool = False,
+    ) -> None:
+        self.db = db
+        self.conn: sqlite3.Connection = db.conn
+        self.extractor: Extractor = extractor or default_extractor
+        self.batch_size = max(1, batch_size)
+        self.dedup_config = dedup_config
+        self._parser_version = parser_version
+        self._owns_db = owns_db
+
+    @classmethod
+    def open(cls, path: str | Path, **kwargs: Any) -> Ingestor:
+        return cls(open_db(path), owns_db=True, **kwargs)
+
+    def close(self) -> None:
+        if self._owns_db:
+            self.conn.close()
+
+    def __enter__(self) -> Ingestor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def parser_version(self) -> str:
+        if self._parser_version is None:
+            self._parser_version = current_parser_version()
+        return self._parser_version
+
+    # -- public API ------------------------------------------------------------------------------------
+
+    def ingest(self, page: Page, run_id: int | None = None) -> IngestResult:
+        return self.ingest_many([page], run_id)[0]
+
+    def ingest_many(self, pages: Iterable[Page], run_id: int | None = None) -> list[IngestResult]:
+        results: list[IngestResult] = []
+        for batch in _batched(pages, self.batch_size):
+            ids = self.store(batch, run_id)
+            outcomes = [run_extraction(page, self.extractor) for page in batch]
+            results.extend(self.apply(list(zip(ids, batch, outcomes, strict=True))))
+        return results
+
+    def is_known(self, url: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM article_urls WHERE canonical_url = ? LIMIT 1", (canonicalize(url),)
+        ).fetchone()
+        return row is not None
+
+    def store(self, pages: Sequence[Page], run_id: int | None = None) -> list[int]:
+        """Store the raw responses (step 1) in one committed transaction; return their response ids."""
+        ids: list[int] = []
+        with self._transaction():
+            for page in pages:
+                digest = payload_digest(page.body)
+                if self.conn.execute("SELECT 1 FROM payloads WHERE digest = ?", (digest,)).fetchone() is None:
+                    codec, data = compress(page.body)
+                    self.conn.execute(
+                        "INSERT INTO payloads (digest, codec, size, data) VALUES (?, ?, ?, ?)",
+                        (digest, codec, len(page.body), data),
+                    )
+                cur = self.conn.execute(
+                    "INSERT INTO responses (url, final_url, status, headers, content_type, fetched_at,"
+                    " payload_digest, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        page.url,
+                        page.final_url,
+                        page.status,
+                        json.dumps([list(h) for h in page.headers], ensure_ascii=False),
+                        page.content_type,
+                        iso_utc(page.fetched_at),
+                        digest,
+                        run_id,
+                    ),
+                )
+                assert cur.lastrowid is not None
+                ids.append(cur.lastrowid)
+        return ids
+
+    def apply(
+        self, items: Sequence[tuple[int, Page, Outcome]], *, reparse: bool = False
+    ) -> list[IngestResult]:
+        """Apply extraction outcomes to stored responses (step 3), in one transaction.
+
+        With ``reparse=True`` a response that already made (or revised) a record updates that record in
+        place instead of counting as a new fetch, so reparsing twice changes nothing the second time.
+        """
+        results: list[IngestResult] = []
+        with self._transaction():
+            for rid, page, outcome in items:
+                self.conn.execute("SAVEPOINT ingest_page")
+                try:
+                    result = self._apply_one(rid, page, outcome, reparse)
+                    self.conn.execute("RELEASE ingest_page")
+                except sqlite3.Error:
+                    raise
+                except Exception as exc:  # a bug on one page must not lose the batch: record it on the page
+                    self.conn.execute("ROLLBACK TO ingest_page")
+                    self.conn.execute("RELEASE ingest_page")
+                    error = f"ingest: {type(exc).__name__}: {exc}"[:2000]
+                    self._mark(rid, "error", error, None)
+                    result = IngestResult("error", rid, error=error)
+                results.append(result)
+        return results
+
+    # -- internals -------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _translate(exc) from exc
+        try:
+            yield
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise _translate(exc) from exc
+            raise
+
+    def _mark(
+        self,
+        rid: int,
+        status: str,
+        error: str | None,
+        article_id: str | None,
+        parser_version: str | None = None,
+        *,
+        keep_article: bool = False,
+    ) -> None:
+        version = parser_version or self.parser_version
+        if keep_article:
+            self.conn.execute(
+                "UPDATE responses SET parse_status = ?, parse_error = ?, parser_version = ? WHERE id = ?",
+                (status, error, version, rid),
+            )
+        else:
+            self.conn.execute(
+                "UPDATE responses SET parse_status = ?, parse_error = ?, parser_version = ?, article_id = ?"
+                " WHERE id = ?",
+                (status, error, version, article_id, rid),
+            )
+
+    def _apply_one(self, rid: int, page: Page, outcome: Outcome, reparse: bool) -> IngestResult:
+        if outcome.skipped is not None:
+            self._mark(rid, "skipped", outcome.skipped, None, keep_article=reparse)
+            return IngestResult("skipped", rid, error=outcome.skipped)
+        if outcome.error is not None or outcome.article is None:
+            error = outcome.error or "extraction returned nothing"
+            # A reparse that now fails keeps the record made earlier: nothing archived is lost.
+            self._mark(rid, "error", error, None, keep_article=reparse)
+            return IngestResult("error", rid, error=error)
+        article = outcome.article
+        version = article.parser_version or self.parser_version
+        if article.page_type != "article":
+            status: IngestStatus = "listing" if article.page_type == "listing" else "other"
+            self._mark(rid, status, None, None, version, keep_article=reparse)
+            return IngestResult(status, rid)
+        if reparse:
+            row = self.conn.execute("SELECT article_id FROM responses WHERE id = ?", (rid,)).fetchone()
+            if row is not None and row[0] is not None:
+                exists = self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (row[0],)).fetchone()
+                if exists:
+                    return self._reparse_known(rid, row[0], article, version)
+        return self._upsert(rid, page, article, version)
+
+    def _upsert(self, rid: int, page: Page, article: Article, version: str) -> IngestResult:
+        cfg = self.dedup_config
+        fetched = iso_utc(page.fetched_at)
+        urls = list(dict.fromkeys(u for u in (page.url, page.final_url) if u))
+        canon = [canonicalize(u) for u in urls]
+        fp = dedup.fingerprint(article.title, article.body, cfg)
+        content_hash = fp.content_hash if fp.normalized_body else "nobody:" + canonicalize(page.effective_url)
+
+        marks = ",".join("?" * len(canon))
+        known = self.conn.execute(
+            f"SELECT article_id FROM article_urls WHERE canonical_url IN ({marks}) LIMIT 1", canon
+        ).fetchone()
+        if known is not None:
+            return self._refetch(rid, known[0], page, article, version, fp, content_hash, urls, canon)
+
+        site = site_of(page.effective_url)
+        duplicate_of: str | None = None
+        exact = self.conn.execute(
+            "SELECT id, site, lang, duplicate_of FROM articles WHERE content_hash = ? ORDER BY first_seen, id",
+            (content_hash,),
+        ).fetchall()
+        for aid, asite, alang, _ in exact:
+            if asite == site and alang == article.lang:
+                # The same article at another URL of the same site: one record, one more URL.
+                self._add_urls(aid, urls, canon, fetched)
+                self.conn.execute(
+                    "UPDATE articles SET last_seen = max(last_seen, ?) WHERE id = ?", (fetched, aid)
+                )
+                self._add_views(aid, fetched, article.views)
+                search.index_article(self.db, aid)
+                self._mark(rid, "article", None, aid, version)
+                return IngestResult("duplicate", rid, article_id=aid)
+        if exact:
+            duplicate_of = exact[0][3] or exact[0][0]
+        else:
+            near = dedup.find_near_copy(self.conn, fp, None, cfg)
+            if near is not None:
+                root = self.conn.execute(
+                    "SELECT duplicate_of FROM articles WHERE id = ?", (near[0],)
+                ).fetchone()
+                duplicate_of = (root[0] if root else None) or near[0]
+
+        aid = record_id(canonicalize(page.effective_url))
+        suffix = 0
+        while self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (aid,)).fetchone():
+            suffix += 1  # only when a canonical URL's id is taken by another record (hash prefix collision)
+            aid = record_id(f"{canonicalize(page.effective_url)}#{suffix}")
+        cols = _columns(article)
+        cols["parser_version"] = version
+        self.conn.execute(
+            "INSERT INTO articles (id, url, site, "
+            + ", ".join(RECORD_COLUMNS)
+            + ", duplicate_of, first_seen, last_seen, content_hash, response_id, revision)"
+            " VALUES (?, ?, ?, " + ", ".join("?" * len(RECORD_COLUMNS)) + ", ?, ?, ?, ?, ?, 1)",
+            [
+                aid,
+                page.effective_url,
+                site,
+                *cols.values(),
+                duplicate_of,
+                fetched,
+                fetched,
+                content_hash,
+                rid,
+            ],
+        )
+        self._add_urls(aid, urls, canon, fetched)
+        dedup.add_bands(self.conn, aid, fp)
+        self._add_views(aid, fetched, article.views)
+        search.index_article(self.db, aid)
+        self._mark(rid, "article", None, aid, version)
+        if duplicate_of is not None:
+            return IngestResult("new", rid, article_id=aid, duplicate_of=duplicate_of)
+        return IngestResult("new", rid, article_id=aid)
+
+    def _refetch(
+        self,
+        rid: int,
+        aid: str,
+        page: Page,
+        article: Article,
+        version: str,
+        fp: dedup.Fingerprint,
+        content_hash: str,
+        urls: list[str],
+        canon: list[str],
+    ) -> IngestResult:
+        fetched = iso_utc(page.fetched_at)
+        cur = self.conn.execute(
+            "SELECT content_hash, last_seen, revision, response_id, duplicate_of FROM articles WHERE id = ?",
+            (aid,),
+        ).fetchone()
+        cur_hash, last_seen, revision, cur_rid, duplicate_of = cur
+        self._add_urls(aid, urls, canon, fetched)
+        self._add_views(aid, fetched, article.views)
+        newer = fetched >= last_seen
+        if content_hash == cur_hash:
+            if newer:
+                self.conn.execute(
+                    "UPDATE articles SET last_seen = ?, views = coalesce(?, views) WHERE id = ?",
+                    (fetched, article.views, aid),
+                )
+            self._mark(rid, "article", None, aid, version)
+            return IngestResult("unchanged", rid, article_id=aid, duplicate_of=duplicate_of)
+        if not newer:
+            # An older fetch (say, an old WARC imported late) with other content: kept as a revision only.
+            seen = self.conn.execute(
+                "SELECT 1 FROM revisions WHERE article_id = ? AND content_hash = ?", (aid, content_hash)
+            ).fetchone()
+            if seen is None:
+                record = {"url": page.effective_url, **_decoded(_columns(article))}
+                record["parser_version"] = version
+                self._add_revision(aid, revision, record, content_hash, rid, fetched)
+                self.conn.execute("UPDATE articles SET revision = revision + 1 WHERE id = ?", (aid,))
+            self._mark(rid, "article", None, aid, version)
+            return IngestResult("updated" if seen is None else "unchanged", rid, article_id=aid)
+        # Changed content, fetched later than the record: keep the current version, show the new one.
+        old = self._current_record(aid)
+        old_fetched = self.conn.execute(
+            "SELECT fetched_at FROM responses WHERE id = ?", (cur_rid,)
+        ).fetchone()
+        self._add_revision(
+            aid, revision, old, cur_hash, cur_rid, old_fetched[0] if old_fetched else last_seen
+        )
+        dedup.remove_bands(self.conn, aid, self.dedup_config)
+        cols = _columns(article)
+        cols["parser_version"] = version
+        self.conn.execute(
+            "UPDATE articles SET "
+            + ", ".join(f"{c} = ?" for c in RECORD_COLUMNS)
+            + ", content_hash = ?, response_id = ?, last_seen = ?, revision = revision + 1 WHERE id = ?",
+            [*cols.values(), content_hash, rid, fetched, aid],
+        )
+        dedup.add_bands(self.conn, aid, fp)
+        search.index_article(self.db, aid)
+        self._mark(rid, "article", None, aid, version)
+        return IngestResult("updated", rid, article_id=aid, duplicate_of=duplicate_of)
+
+    def _reparse_known(self, rid: int, aid: str, article: Article, version: str) -> IngestResult:
+        """A reparse of a response that already made (or revised) record ``aid``: update it in place."""
+        cols = _columns(article)
+        cols["parser_version"] = version
+        fp = dedup.fingerprint(article.title, article.body, self.dedup_config)
+        cur = self.conn.execute(
+            "SELECT response_id, content_hash, url, "
+            + ", ".join(RECORD_COLUMNS)
+            + " FROM articles WHERE id = ?",
+            (aid,),
+        ).fetchone()
+        cur_rid, cur_hash, url = cur[0], cur[1], cur[2]
+        content_hash = fp.content_hash if fp.normalized_body else "nobody:" + canonicalize(url)
+        if cur_rid == rid:
+            old = dict(zip(RECORD_COLUMNS, cur[3:], strict=True))
+            changed = tuple(c for c in RECORD_COLUMNS if old[c] != cols[c])
+            if changed:
+                if content_hash != cur_hash:
+                    dedup.remove_bands(self.conn, aid, self.dedup_config)
+                self.conn.execute(
+                    "UPDATE articles SET "
+                    + ", ".join(f"{c} = ?" for c in RECORD_COLUMNS)
+                    + ", content_hash = ? WHERE id = ?",
+                    [*cols.values(), content_hash, aid],
+                )
+                if content_hash != cur_hash:
+                    dedup.add_bands(self.conn, aid, fp)
+                search.index_article(self.db, aid)
+            self._mark(rid, "article", None, aid, version)
+            real_changes = tuple(c for c in changed if c != "parser_version")
+            return IngestResult("updated" if real_changes else "unchanged", rid, aid, changed=real_changes)
+        rev = self.conn.execute(
+            "SELECT id, record FROM revisions WHERE article_id = ? AND response_id = ?", (aid, rid)
+        ).fetchone()
+        changed = ()
+        if rev is not None:
+            old_record = json.loads(rev[1])
+            record = {"url": old_record.get("url"), **_decoded(cols)}
+            changed = tuple(k for k in record if k != "parser_version" and old_record.get(k) != record[k])
+            if record != old_record:
+                self.conn.execute(
+                    "UPDATE revisions SET record = ?, content_hash = ? WHERE id = ?",
+                    (json.dumps(record, ensure_ascii=False), content_hash, rev[0]),
+                )
+        self._mark(rid, "article", None, aid, version)
+        return IngestResult("updated" if changed else "unchanged", rid, aid, changed=changed)
+
+    def _current_record(self, aid: str) -> dict[str, Any]:
+        row = self.conn.execute(
+            "SELECT url, " + ", ".join(RECORD_COLUMNS) + " FROM articles WHERE id = ?", (aid,)
+        ).fetchone()
+        return {"url": row[0], **_decoded(dict(zip(RECORD_COLUMNS, row[1:], strict=True)))}
+
+    def _add_revision(
+        self,
+        aid: str,
+        revision: int,
+        record: dict[str, Any],
+        content_hash: str,
+        rid: int | None,
+        fetched: str,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO revisions (article_id, revision, record, content_hash, response_id, fetched_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (aid, revision, json.dumps(record, ensure_ascii=False), content_hash, rid, fetched),
+        )
+
+    def _add_urls(self, aid: str, urls: list[str], canon: list[str], fetched: str) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO article_urls (url, canonical_url, article_id, first_seen) VALUES (?, ?, ?, ?)",
+            [(u, c, aid, fetched) for u, c in zip(urls, canon, strict=True)],
+        )
+
+    def _add_views(self, aid: str, fetched: str, views: int | None) -> None:
+        if views is not None:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO views (article_id, observed_at, views) VALUES (?, ?, ?)",
+                (aid, fetched, views),
+            )
+
+
+def _decoded(cols: dict[str, Any]) -> dict[str, Any]:
+    """Stored columns back to record values (JSON columns parsed)."""
+    return {k: (json.loads(v) if k in JSON_COLUMNS and isinstance(v, str) else v) for k, v in cols.items()}

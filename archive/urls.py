@@ -1,0 +1,120 @@
+"""URL canonical form: the identity under which URL variants of one page collapse into one record.
+
+Two URLs that differ only by scheme (http/https), host case, a default port, a fragment, tracking
+parameters (``utm_*``, ``spm``, ``from``, ...), the order of query parameters, percent-encoding case, a
+directory index file (``index.html``, ``default.htm``, ``index.shtml``, ...) or a trailing slash have the
+same canonical form. The canonical form is only an identity key: records keep every URL as it was seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url, safe_url_string
+
+# Query parameters that only say how a reader arrived (campaigns, share buttons, click ids), never which page.
+TRACKING_PARAMS = frozenset(
+    {
+        "spm",
+        "from",
+        "fromsource",
+        "from_source",
+        "fromid",
+        "share",
+        "share_from",
+        "sharefrom",
+        "share_token",
+        "sharesource",
+        "isappinstalled",
+        "scene",
+        "clicktime",
+        "enterid",
+        "wxfrom",
+        "wxshare",
+        "sessionid",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "yclid",
+        "msclkid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "cmpid",
+        "xtor",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "hmsr", "hmpl", "hmcu", "hmkw", "hmci")
+
+# Directory index documents: ``/news/index.html`` is ``/news/``.
+INDEX_FILES = frozenset(
+    {
+        "index.html",
+        "index.htm",
+        "index.shtml",
+        "index.shtm",
+        "index.php",
+        "index.asp",
+        "index.aspx",
+        "index.jsp",
+        "default.htm",
+        "default.html",
+        "default.asp",
+        "default.aspx",
+        "default.shtml",
+    }
+)
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_tracking_param(name: str) -> bool:
+    lname = name.lower()
+    return lname in TRACKING_PARAMS or lname.startswith(TRACKING_PREFIXES)
+
+
+def canonicalize(url: str) -> str:
+    """The canonical form of ``url`` (see the module doc). Non-HTTP URLs are returned stripped of whitespace."""
+    url = url.strip()
+    parts = urlsplit(safe_url_string(url))
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        return url
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: keep the URL as it is, it cannot be fetched anyway
+        return url
+    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+
+    path = parts.path or "/"
+    head, _, last = path.rpartition("/")
+    if last.lower() in INDEX_FILES:
+        path = head + "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
+    )
+    # http and https serve the same document on news sites; one scheme makes them one key.
+    rebuilt = urlunsplit(("http", netloc, path, query, ""))
+    # w3lib sorts the query and normalizes percent-encoding; it keeps our path and host as they are.
+    return canonicalize_url(rebuilt, keep_fragments=False)
+
+
+def site_of(url: str) -> str:
+    """The site a URL belongs to: its host, lower case, without ``www.`` and port."""
+    host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def record_id(canonical_url: str) -> str:
+    """A record's stable id: the first 16 hex digits of the SHA-1 of the canonical URL it was first seen at."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()[:16]
