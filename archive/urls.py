@@ -82,7 +82,10 @@ def is_tracking_param(name: str) -> bool:
 def canonicalize(url: str) -> str:
     """The canonical form of ``url`` (see the module doc). Non-HTTP URLs are returned stripped of whitespace."""
     url = url.strip()
-    parts = urlsplit(safe_url_string(url))
+    try:
+        parts = urlsplit(safe_url_string(url))
+    except ValueError:  # an impossible port or host: keep the URL as it is, it cannot be fetched anyway
+        return url
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         return url
@@ -91,6 +94,8 @@ def canonicalize(url: str) -> str:
         port = parts.port
     except ValueError:  # a port that is not a number: keep the URL as it is, it cannot be fetched anyway
         return url
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
 
     path = parts.path or "/"
@@ -106,7 +111,10 @@ def canonicalize(url: str) -> str:
     # http and https serve the same document on news sites; one scheme makes them one key.
     rebuilt = urlunsplit(("http", netloc, path, query, ""))
     # w3lib sorts the query and normalizes percent-encoding; it keeps our path and host as they are.
-    return canonicalize_url(rebuilt, keep_fragments=False)
+    try:
+        return canonicalize_url(rebuilt, keep_fragments=False)
+    except ValueError:
+        return rebuilt
 
 
 def site_of(url: str) -> str:

@@ -1,0 +1,76 @@
+"""URL variants collapse to one canonical form; different pages keep different forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from archive.urls import canonicalize, record_id, site_of
+
+SAME = [
+    ("http://www.a.gov.cn/n/1.html", "https://www.a.gov.cn/n/1.html"),
+    ("http://www.a.gov.cn/n/1.html", "http://WWW.A.GOV.CN/n/1.html"),
+    ("http://www.a.gov.cn/n/1.html", "http://www.a.gov.cn:80/n/1.html"),
+    ("https://www.a.gov.cn/n/1.html", "https://www.a.gov.cn:443/n/1.html"),
+    ("http://www.a.gov.cn/n/1.html", "http://www.a.gov.cn/n/1.html#comments"),
+    ("http://www.a.gov.cn/n/1.html", "http://www.a.gov.cn/n/1.html?utm_source=wx&utm_medium=share"),
+    ("http://www.a.gov.cn/n/1.html", "http://www.a.gov.cn/n/1.html?spm=a2c4g.11186623"),
+    ("http://www.a.gov.cn/n/1.html", "http://www.a.gov.cn/n/1.html?from=timeline&isappinstalled=0"),
+    ("http://a.com/news", "http://a.com/news/"),
+    ("http://a.com/news/", "http://a.com/news/index.html"),
+    ("http://a.com/news/", "http://a.com/news/default.htm"),
+    ("http://a.com/news/", "http://a.com/news/index.shtml"),
+    ("http://a.com/", "http://a.com"),
+    ("http://a.com/", "http://a.com/index.html"),
+    ("http://a.com/show?id=3&cat=2", "http://a.com/show?cat=2&id=3"),
+    ("http://a.com/show?id=3&cat=2", "http://a.com/show?cat=2&id=3&utm_campaign=x"),
+    ("http://a.com/%E6%96%B0%E9%97%BB/1.html", "http://a.com/新闻/1.html"),
+    ("http://a.com/a%2fb", "http://a.com/a%2Fb"),
+    ("http://a.com/x.html", "  http://a.com/x.html \n"),
+]
+
+DIFFERENT = [
+    ("http://a.com/show?id=3", "http://a.com/show?id=4"),
+    ("http://a.com/n/1.html", "http://a.com/n/2.html"),
+    ("http://a.com/n/1.html", "http://b.com/n/1.html"),
+    ("http://a.com:8080/n/1.html", "http://a.com/n/1.html"),
+    ("http://www.a.com/n/1.html", "http://m.a.com/n/1.html"),
+    ("http://a.com/news/index_2.html", "http://a.com/news/index.html"),
+    ("http://a.com/Content.html", "http://a.com/content.html"),
+    ("http://a.com/show?source=xinhua", "http://a.com/show"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), SAME)
+def test_variants_share_one_canonical_form(a: str, b: str) -> None:
+    assert canonicalize(a) == canonicalize(b)
+
+
+@pytest.mark.parametrize(("a", "b"), DIFFERENT)
+def test_different_pages_keep_different_forms(a: str, b: str) -> None:
+    assert canonicalize(a) != canonicalize(b)
+
+
+def test_canonical_form_is_stable_under_canonicalization() -> None:
+    for a, b in SAME + DIFFERENT:
+        for url in (a, b):
+            assert canonicalize(canonicalize(url)) == canonicalize(url)
+
+
+def test_odd_urls_do_not_raise() -> None:
+    for url in (
+        "",
+        "mailto:x@y.z",
+        "javascript:void(0)",
+        "http://a.com:99999999/x",
+        "http://[::1]/a",
+        "//a.com/x",
+    ):
+        assert isinstance(canonicalize(url), str)
+
+
+def test_site_and_record_id() -> None:
+    assert site_of("https://WWW.Zhuzhou.gov.cn:8443/n/1.html") == "zhuzhou.gov.cn"
+    assert site_of("http://m.xinhuanet.com/a") == "m.xinhuanet.com"
+    rid = record_id(canonicalize("https://www.a.com/n/1.html?utm_source=x"))
+    assert rid == record_id(canonicalize("http://www.a.com/n/1.html")) and len(rid) == 16
+    int(rid, 16)
