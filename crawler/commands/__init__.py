@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import click
 
-from crawler.commands import crawl, demo
+from crawler.commands import crawl, demo, worker, writer
 
-ALL_COMMANDS: list[click.Command] = [crawl.command, demo.command]
+ALL_COMMANDS: list[click.Command] = [crawl.command, demo.command, worker.command, writer.command]

@@ -1,0 +1,61 @@
+"""`news-archive writer`: the one process that writes the archive in distributed mode."""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+import click
+import redis
+
+from archive.cli import db_option
+from archive.errors import ArchiveError, BadInput
+from crawler.distributed.keys import DEFAULT_PREFIX, Keys
+from crawler.distributed.pagequeue import PageQueue, connect
+from crawler.distributed.writer import DEFAULT_BATCH_SIZE, PageWriter
+
+
+@click.command("writer")
+@click.option(
+    "--redis", "redis_url", required=True, metavar="URL", help="redis://host:port/db shared with the workers."
+)
+@db_option
+@click.option("--prefix", default=DEFAULT_PREFIX, show_default=True, help="Redis key prefix of the crawl.")
+@click.option("--batch-size", default=DEFAULT_BATCH_SIZE, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--idle-exit",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="Exit once no page has arrived for this long (default: run until stopped).",
+)
+def command(redis_url: str, db_path: str, prefix: str, batch_size: int, idle_exit: float | None) -> None:
+    """Ingest the pages that distributed crawl workers queue in Redis into the archive.
+
+    Run exactly one writer per archive, on the machine that holds the SQLite file. Ctrl-C or SIGTERM stops it
+    after the batch in hand is committed; a killed writer loses nothing (the next one re-ingests that batch).
+    """
+    from archive.ingest import Ingestor
+
+    try:
+        client = connect(redis_url)
+        client.ping()
+    except ValueError as exc:
+        raise BadInput(f"--redis: {exc}") from exc
+    except redis.RedisError as exc:
+        raise ArchiveError(f"cannot reach Redis at {redis_url}: {exc}") from exc
+
+    queue = PageQueue(client, Keys(prefix))
+    with Ingestor.open(db_path) as ingestor:
+        writer = PageWriter(queue, lambda pages: ingestor.ingest_many(pages, run_id=None), batch_size)
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            writer.stop()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            stats = writer.run(idle_exit=idle_exit)
+        except redis.RedisError as exc:
+            raise ArchiveError(f"Redis: {exc} ({writer.stats.summary()} committed before)") from exc
+    click.echo(f"writer: {stats.summary()}; {queue.waiting()} pages still queued")
