@@ -1,0 +1,213 @@
+"""The article body: find the content block by text and link density, then keep its paragraphs.
+
+Scoring (in the spirit of Readability, tuned for Chinese): every text line scores by its length and
+punctuation, less its share of link text; the score flows to the line's block, its parent and grandparent.
+The best block, penalised by its own link density, is the content; siblings as strong as it are added
+(articles split over several blocks). Inside it, boilerplate containers (share bars, related lists, comment
+boxes, pagers) and boilerplate lines (print/close/font-size prompts, prev/next, copyright and ICP lines) are
+dropped. Works on layouts never seen before because nothing here names a site.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from archive.extract.dom import BLOCK_TAGS, Line, attr_text, lines, tag_of
+from archive.extract.text import PUNCT, SENTENCE_END
+
+# class/id words of containers that are never article text.
+_BOILER_ATTR = re.compile(
+    r"(?:^|[\s_-])(?:share|sharing|social|comment|comments|related|relate|recommend|recommended|recom|"
+    r"footer|foot|nav|navbar|menu|breadcrumb|crumb|crumbs|position|location|sidebar|side|aside|widget|"
+    r"toolbar|tools|print|pager|pagination|prev|next|tags|tag|keywords|copyright|advert|ads|ad|banner|"
+    r"popup|modal|login|subscribe|newsletter|hot|hotnews|rank|ranking|xgxw|xgwz|xglj|tuijian|fenxiang|"
+    r"bottom|dibu|daohang|weizhi|mianbao|gotop|backtop|qrcode|ewm|erweima)(?:$|[\s_-]|\d)",
+    re.I,
+)
+# Lines that are page furniture in any layout.
+_BOILER_LINE = re.compile(
+    r"^(?:【?\s*(?:打印|打印本页|打印本頁|打印文章|关闭|關閉|关闭窗口|關閉窗口|关闭本页|收藏|收藏本页|分享|分享到|"
+    r"字号|字號|字体|字體|大\s*中\s*小|返回顶部|返回頂部|返回|顶部|纠错|糾錯|我要纠错|我要糾錯|复制链接|複製鏈接|"
+    r"扫一扫|掃一掃|下载APP|下載APP|下载客户端|下載客戶端|点赞|點讚|举报|舉報|评论|評論|更多|相关阅读|相關閱讀|"
+    r"相关新闻|相關新聞|相关文章|相關文章|延伸阅读|延伸閱讀|推荐阅读|推薦閱讀|热门推荐|熱門推薦|猜你喜欢|猜你喜歡|"
+    r"责任编辑|責任編輯|网站地图|網站地圖|联系我们|聯繫我們|Print|Close|Share|Related|Advertisement)\s*】?"
+    r"[\s:：|｜/【】\[\]>]*)+$|"
+    r"^(?:上一篇|下一篇|上一条|下一条|上一頁|下一頁|上一页|下一页|上篇|下篇|前一篇|后一篇|後一篇|Previous|Next)\s*[:：]?|"
+    r"(?:版权所有|版權所有|Copyright|©|\(c\)\s*\d{4}|ICP备|ICP証|ICP证|ICP備|公网安备|公網安備|增值电信业务|"
+    r"未经授权|未經授權|不得转载|不得轉載|禁止转载|禁止轉載|违法和不良信息|违法不良信息|All Rights Reserved)|"
+    r"(?:扫描二维码|掃描二維碼|扫码|掃碼|关注.{0,12}(?:微信|公众号|公眾號|客户端|客戶端|APP|微博)|"
+    r"下载.{0,10}(?:APP|客户端)|分享到[:：])|"
+    r"^(?:当前位置|當前位置|您的位置|您现在的位置|您現在的位置|你的位置|所在位置|位置)\s*[:：]",
+    re.I,
+)
+_BREADCRUMB = re.compile(r"\S\s*(?:>|>>|»|→|＞|›)\s*\S")
+
+
+@dataclass
+class Block:
+    kind: str  # "p", "h", "img"
+    text: str = ""
+    level: int = 0
+    src: str | None = None
+    caption: str | None = None
+    line: Line | None = None
+
+
+@dataclass
+class Content:
+    node: Any
+    blocks: list[Block] = field(default_factory=list)
+    score: float = 0.0
+    text_len: int = 0
+
+
+def _line_score(line: Line, cjk: bool) -> float:
+    own = line.length - line.link_len
+    if own < (8 if cjk else 25):
+        return 0.0
+    punct = sum(1 for ch in line.text if ch in PUNCT)
+    score = 1.0 + punct + min(own / (40 if cjk else 100), 4.0)
+    return score * (1.0 - line.link_density) ** 2
+
+
+def score_blocks(all_lines: list[Line], cjk: bool) -> dict[Any, float]:
+    scores: dict[Any, float] = {}
+    for line in all_lines:
+        s = _line_score(line, cjk)
+        if s <= 0:
+            continue
+        el = line.block
+        tag = tag_of(el)
+        if tag not in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "span", "font", "strong", "b"):
+            scores[el] = scores.get(el, 0.0) + s
+        parent = el.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0.0) + s
+            grand = parent.getparent()
+            if grand is not None:
+                scores[grand] = scores.get(grand, 0.0) + s / 2
+                great = grand.getparent()
+                if great is not None:
+                    scores[great] = scores.get(great, 0.0) + s / 4
+    return scores
+
+
+def link_density(node: Any, text_len: int) -> float:
+    if not text_len:
+        return 1.0
+    link_len = 0
+    for a in node.iter("a"):
+        link_len += len("".join("".join(a.itertext()).split()))
+    return min(1.0, link_len / text_len)
+
+
+def _text_len(node: Any) -> int:
+    try:
+        return len("".join(node.itertext()).split()) and len("".join("".join(node.itertext()).split()))
+    except ValueError:
+        return 0
+
+
+def best_node(all_lines: list[Line], cjk: bool) -> tuple[Any, float]:
+    scores = score_blocks(all_lines, cjk)
+    if not scores:
+        return None, 0.0
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:8]
+    best, best_score = None, 0.0
+    for node, score in ranked:
+        tl = _text_len(node)
+        final = score * (1.0 - link_density(node, tl))
+        if tag_of(node) in ("body", "html"):
+            final *= 0.5
+        if final > best_score:
+            best, best_score = node, final
+    return best, best_score
+
+
+def is_boiler_container(el: Any, protect: Any) -> bool:
+    """A container inside the content that is furniture: hinted by class/id, or a list of links."""
+    tag = tag_of(el)
+    if tag in ("nav", "aside", "footer", "form"):
+        return True
+    hint = attr_text(el)
+    if hint.strip() and _BOILER_ATTR.search(hint):
+        # Never drop a container that holds the content itself (class="article-content share-wrap").
+        return not _holds_much_text(el)
+    if tag in ("ul", "ol", "table", "dl", "div") and len(el) >= 3:
+        links = el.findall(".//a")
+        if len(links) >= 3:
+            tl = _text_len(el)
+            if tl and link_density(el, tl) > 0.6:
+                return True
+    return False
+
+
+def _holds_much_text(el: Any) -> bool:
+    text = "".join(el.itertext())
+    return sum(1 for ch in text if ch in "。！？.!?") >= 4 and len(text) > 300
+
+
+def is_boiler_line(text: str) -> bool:
+    if len(text) <= 120 and _BOILER_LINE.search(text):
+        return True
+    if (
+        len(text) <= 80
+        and _BREADCRUMB.search(text)
+        and text.count(">") + text.count("»") + text.count("＞") >= 2
+    ):
+        return True
+    return False
+
+
+def content_blocks(node: Any, cjk: bool, extra_skip: Any = None) -> list[Block]:
+    """Paragraphs, headings and images of the content node, in order, furniture removed."""
+
+    def skip(el: Any) -> bool:
+        if extra_skip is not None and extra_skip(el):
+            return True
+        tag = tag_of(el)
+        if tag in BLOCK_TAGS or tag in ("span", "a", "font"):
+            return is_boiler_container(el, node)
+        return False
+
+    out: list[Block] = []
+    for line in lines(node, skip=skip, with_images=True):
+        for img in line.images:
+            out.append(
+                Block("img", src=img.get("src") or img.get("data-src") or img.get("data-original"), line=line)
+            )
+        text = line.text
+        if not text:
+            continue
+        if line.link_density > 0.6 and not (text and text[-1] in SENTENCE_END and line.length > 30):
+            continue
+        if is_boiler_line(text):
+            continue
+        if line.heading and line.length <= 80:
+            out.append(Block("h", text=text, level=max(2, min(4, line.heading)), line=line))
+        else:
+            out.append(Block("p", text=text, line=line))
+    return out
+
+
+def siblings_like(node: Any, scores_node: float, all_lines: list[Line], cjk: bool) -> list[Any]:
+    """Siblings of the content node that carry article text as well (split bodies)."""
+    parent = node.getparent()
+    if parent is None:
+        return [node]
+    scores = score_blocks(all_lines, cjk)
+    out = []
+    for sib in parent:
+        if sib is node:
+            out.append(sib)
+            continue
+        if not isinstance(sib.tag, str):
+            continue
+        s = scores.get(sib, 0.0)
+        if s >= max(10.0, 0.25 * scores_node):
+            tl = _text_len(sib)
+            if link_density(sib, tl) < 0.2 and not is_boiler_container(sib, node):
+                out.append(sib)
+    return out

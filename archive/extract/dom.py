@@ -1,0 +1,185 @@
+"""Parsing with lxml and walking the tree without recursion.
+
+A page can be 20 MB or nested 10,000 deep: the parser runs with ``huge_tree`` off (libxml2's own depth and
+size limits apply), the text is capped before parsing, and every walk here is iterative (``iterwalk``), so no
+page can exhaust the Python stack or run unbounded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from archive.extract.text import collapse, visible_len
+
+MAX_CHARS = 3_000_000  # decoded characters parsed per page; the rest of a giant page is not an article
+MAX_NODES = 200_000  # elements walked per page
+
+BLOCK_TAGS = frozenset(
+    "p div td th tr table tbody thead tfoot ul ol li dl dt dd h1 h2 h3 h4 h5 h6 section article main aside "
+    "header footer nav blockquote pre figure figcaption center form fieldset hr br address details summary "
+    "caption body html legend option".split()
+)
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# Removed before anything reads the page: never visible article text.
+JUNK_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "canvas",
+    "select",
+    "textarea",
+    "button",
+    "input",
+    "link",
+    "map",
+    "audio",
+    "video",
+)
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_PARSER = etree.HTMLParser(
+    remove_comments=True, remove_pis=True, huge_tree=False, no_network=True, recover=True
+)
+
+
+def parse(text: str) -> Any:
+    """The document's root element, or None when there is no markup at all."""
+    text = _XML_DECL.sub("", text[:MAX_CHARS], count=1)
+    text = text.replace("\x00", "")
+    if not text.strip():
+        return None
+    try:
+        root = etree.fromstring(text, _PARSER)
+    except (etree.ParserError, ValueError, etree.XMLSyntaxError):
+        return None
+    return root
+
+
+def tag_of(el: Any) -> str:
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+@dataclass
+class Line:
+    """One visual line of text: what lies between two block boundaries (or <br>)."""
+
+    text: str
+    link_len: int
+    block: Any  # the nearest block element holding the text
+    heading: int = 0  # 1..6 for text inside <hN>
+    length: int = 0
+    images: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.length = visible_len(self.text)
+
+    @property
+    def link_density(self) -> float:
+        return self.link_len / self.length if self.length else 0.0
+
+
+def lines(root: Any, skip: Any = None, with_images: bool = False) -> Iterator[Line]:
+    """Text lines of ``root`` in document order; ``skip(el)`` true prunes an element's subtree."""
+    parts: list[str] = []
+    link_len = 0
+    images: list[Any] = []
+    blocks: list[Any] = [root]
+    in_link = 0
+    heading: list[int] = [0]
+    count = 0
+    skipped: Any = None
+
+    def flush() -> Line | None:
+        nonlocal parts, link_len, images
+        text = collapse("".join(parts))
+        line = Line(text, link_len, blocks[-1], heading[-1], images=images) if (text or images) else None
+        parts, link_len, images = [], 0, []
+        return line
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = tag_of(el)
+        if event == "start":
+            count += 1
+            if count > MAX_NODES:
+                break
+            if not tag or (skip is not None and el is not root and skip(el)):
+                walker.skip_subtree()
+                skipped = el  # its "end" event still comes: only its tail is read then
+                if tag in BLOCK_TAGS:
+                    line = flush()
+                    if line:
+                        yield line
+                continue
+            if tag in BLOCK_TAGS:
+                line = flush()
+                if line:
+                    yield line
+                if tag != "br" and tag != "hr":
+                    blocks.append(el)
+                    heading.append(int(tag[1]) if tag in HEADING_TAGS else heading[-1])
+            elif tag == "a":
+                in_link += 1
+            elif tag == "img" and with_images:
+                images.append(el)
+            if el.text and tag not in ("br", "hr"):
+                parts.append(el.text)
+                if in_link:
+                    link_len += visible_len(el.text)
+        else:
+            if el is skipped:
+                skipped = None
+            elif tag in BLOCK_TAGS:
+                line = flush()
+                if line:
+                    yield line
+                if tag != "br" and tag != "hr" and len(blocks) > 1:
+                    blocks.pop()
+                    heading.pop()
+            elif tag == "a":
+                in_link -= 1
+            if el is root:
+                break
+            if el.tail:
+                parts.append(el.tail)
+                if in_link:
+                    link_len += visible_len(el.tail)
+    line = flush()
+    if line:
+        yield line
+
+
+def attr_text(el: Any) -> str:
+    """The class and id of an element, lower-cased, for boilerplate hints."""
+    return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+
+
+def absolute(base: str | None, href: str | None) -> str | None:
+    """An absolute http(s) URL, or None for javascript:, data: and the like."""
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    low = href[:12].lower()
+    if low.startswith(("javascript:", "data:", "vbscript:", "mailto:", "about:")):
+        return None
+    try:
+        url = urljoin(base or "", href)
+    except ValueError:
+        return None
+    if url.startswith("//"):
+        url = "http:" + url
+    return url if url.lower().startswith(("http://", "https://")) else (url if not base else None)

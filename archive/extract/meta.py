@@ -1,0 +1,233 @@
+"""Metadata lines: publish time, source, author, editor, views, in whatever layout the page uses.
+
+A line such as ``2021-01-19 15:38:57  來源:XX融媒體中心 | 編輯:張彌郁 | 作者:周圓  瀏覽量:8219`` or one
+element per field; half- and full-width colons; Simplified and Traditional labels and their synonyms. Each
+label's value runs to the next label, a separator (``|``, ``｜``, two spaces) or a date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from archive.extract.text import clean
+
+SOURCE_LABELS = (
+    "文章来源 文章來源 信息来源 信息來源 新闻来源 新聞來源 消息来源 消息來源 资料来源 資料來源 稿件来源 稿件來源 "
+    "来源 來源 稿源 出处 出處 来自 來自"
+).split()
+AUTHOR_LABELS = "本报记者 本報記者 特约记者 特約記者 作者 记者 記者 撰稿人 撰稿 撰文 文字 文".split()
+EDITOR_LABELS = "责任编辑 責任編輯 网络编辑 網絡編輯 编辑 編輯 责编 責編 小编".split()
+VIEWS_LABELS = (
+    "浏览量 浏览次数 瀏覽量 瀏覽次數 阅读量 閱讀量 阅读数 閱讀數 阅读次数 點閱次數 点阅次数 点击数 點擊數 点击量 點擊量 "
+    "点击率 點擊率 访问量 訪問量 访问次数 浏览 瀏覽 阅读 閱讀 点击 點擊 人气 人氣 点阅 點閱"
+).split()
+DATE_LABELS = (
+    "发布时间 發佈時間 發布時間 发布日期 發佈日期 發布日期 发表时间 發表時間 发表日期 發表日期 发稿时间 發稿時間 "
+    "更新时间 更新時間 成文日期 时间 時間 日期 发布 發佈 發布 发表于 發表於"
+).split()
+CREDIT_LABELS = {
+    "责任编辑": "responsible_editor",
+    "責任編輯": "responsible_editor",
+    "责编": "responsible_editor",
+    "責編": "responsible_editor",
+    "初审": "first_review",
+    "初審": "first_review",
+    "二审": "second_review",
+    "二審": "second_review",
+    "复审": "second_review",
+    "複審": "second_review",
+    "终审": "final_review",
+    "終審": "final_review",
+    "三审": "final_review",
+    "三審": "final_review",
+    "摄影": "photographer",
+    "攝影": "photographer",
+    "图片": "photographer",
+    "圖片": "photographer",
+    "图": "photographer",
+    "圖": "photographer",
+}
+
+_ALL = sorted(
+    {*SOURCE_LABELS, *AUTHOR_LABELS, *EDITOR_LABELS, *VIEWS_LABELS, *DATE_LABELS, *CREDIT_LABELS},
+    key=len,
+    reverse=True,
+)
+_KIND: dict[str, str] = {}
+for _k, _labels in (
+    ("date", DATE_LABELS),
+    ("views", VIEWS_LABELS),
+    ("editor", EDITOR_LABELS),
+    ("author", AUTHOR_LABELS),
+    ("source", SOURCE_LABELS),
+):
+    for _label in _labels:
+        _KIND[_label] = _k
+for _label in CREDIT_LABELS:
+    _KIND.setdefault(_label, "credit")
+
+# A label starts a line or follows a separator / bracket, and is followed by a colon (or, for a few, "/" or
+# a space). "文" and "图" only with "/" or a colon, since they are ordinary characters too.
+_LABEL_RE = re.compile(
+    r"(?:^|(?<=[\s|｜/,，;；\]】）)(（\[【:：]))(?P<label>"
+    + "|".join(re.escape(x) for x in _ALL)
+    + r")\s*(?P<sep>[:：]|[/／](?!/)|(?<=记者|記者|编辑|編輯)\s|(?<=本报记者|本報記者|特约记者|特約記者)\s?)\s*"
+)
+
+DATE_RE = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:[-/.年]\s*)(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?"
+    r"(?:\s*(?:T|\s|&nbsp;)?\s*(?P<H>\d{1,2})\s*[:：时時]\s*(?P<M>\d{2})(?:\s*[:：分]\s*(?P<S>\d{2}))?)?"
+)
+_SEPARATORS = re.compile(r"\s*[|｜]\s*|\s{2,}|\s*[【】\[\]]\s*")
+_VIEWS_NUM = re.compile(r"^\s*(\d[\d,]*)")
+_ROLE_WORDS = re.compile(
+    r"本报记者|本報記者|特约记者|特約記者|见习记者|見習記者|实习记者|實習記者|通讯员|通訊員|实习生|實習生|记者|記者|"
+    r"撰稿|撰文|作者|文\s*[/／]|图\s*[/／]|圖\s*[/／]|摄影|攝影|报道|報道|报导|報導|编译|編譯|整理|供稿|文字"
+)
+_NAME_SPLIT = re.compile(r"[\s、,，;；/／|]+")
+
+
+@dataclass
+class Fields:
+    published_at: str | None = None
+    date_labelled: bool = False
+    source: str | None = None
+    author: str | None = None
+    editor: str | None = None
+    views: int | None = None
+    views_label: bool = False
+    credits: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Found:
+    kind: str
+    label: str
+    value: str
+    start: int
+
+
+def find_dates(text: str) -> list[tuple[re.Match[str], str]]:
+    out = []
+    for m in DATE_RE.finditer(text):
+        iso = date_iso(m)
+        if iso:
+            out.append((m, iso))
+    return out
+
+
+def date_iso(m: re.Match[str], offset: str = "") -> str | None:
+    y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+    try:
+        datetime(y, mo, d)
+    except ValueError:
+        return None
+    out = f"{y:04d}-{mo:02d}-{d:02d}"
+    if m["H"] is not None:
+        h, mi = int(m["H"]), int(m["M"])
+        if h > 23 or mi > 59:
+            return out
+        out += f"T{h:02d}:{mi:02d}"
+        if m["S"] is not None and int(m["S"]) <= 59:
+            out += f":{int(m['S']):02d}"
+        out += offset
+    return out
+
+
+def with_offset(iso: str | None, offset: str) -> str | None:
+    """Add the site's UTC offset to a local date-time (date-only values stay dates)."""
+    if not iso or "T" not in iso or not offset:
+        return iso
+    if re.search(r"(?:[+-]\d{2}:?\d{2}|Z)$", iso):
+        return iso
+    return iso + offset
+
+
+def parse_fields_line(line: str) -> list[Found]:
+    """The labelled fields of one line, each value cut at the next label, separator or date."""
+    labels = list(_LABEL_RE.finditer(line))
+    out: list[Found] = []
+    for i, m in enumerate(labels):
+        end = labels[i + 1].start() if i + 1 < len(labels) else len(line)
+        raw = line[m.end() : end]
+        kind = _KIND[m["label"]]
+        if kind != "date":
+            cut = _SEPARATORS.search(raw)
+            if cut:
+                raw = raw[: cut.start()]
+            dm = DATE_RE.search(raw)
+            if dm:
+                raw = raw[: dm.start()]
+        value = raw.strip(" ：:|｜,，;；()（）[]【】")
+        out.append(Found(kind, m["label"], value, m.start()))
+    return out
+
+
+def clean_names(value: str) -> str | None:
+    """Names only, one space apart: role words and brackets removed."""
+    value = re.sub(r"[（(\[【][^)）\]】]*[)）\]】]", " ", value)  # "(实习)" "(图)"
+    value = _ROLE_WORDS.sub(" ", value)
+    names = [n.strip(" 　:：·.") for n in _NAME_SPLIT.split(value)]
+    names = [n for n in names if n and not n.isdigit() and len(n) <= 20]
+    return " ".join(names) or None
+
+
+def clean_value(value: str) -> str | None:
+    value = clean(value)
+    if not value or len(value) > 60:
+        return None
+    return value
+
+
+def is_field_line(line: str) -> bool:
+    """A line made of labelled fields (and dates): metadata, not article text."""
+    found = parse_fields_line(line)
+    if not found:
+        return False
+    covered = sum(len(f.label) + len(f.value) + 1 for f in found)
+    rest = line
+    for m, _ in find_dates(line):
+        covered += len(m.group(0))
+    return covered >= 0.7 * len(rest.replace(" ", "")) and len(line) <= 200
+
+
+def read_lines(lines: list[str], fields: Fields) -> None:
+    """Fill ``fields`` from metadata lines (earlier lines win for each field)."""
+    for line in lines:
+        line = clean(line)
+        if not line or len(line) > 300:
+            continue
+        for f in parse_fields_line(line):
+            if f.kind == "date":
+                if not fields.date_labelled:
+                    dates = find_dates(line[f.start :])
+                    if dates:
+                        fields.published_at = dates[0][1]
+                        fields.date_labelled = True
+            elif f.kind == "source":
+                if fields.source is None:
+                    fields.source = clean_value(re.split(r"\s", f.value)[0] if len(f.value) > 30 else f.value)
+            elif f.kind == "author":
+                if fields.author is None and f.value:
+                    fields.author = clean_names(f.value)
+            elif f.kind == "editor":
+                if f.label in ("责任编辑", "責任編輯", "责编", "責編"):
+                    fields.credits.setdefault("responsible_editor", clean_names(f.value) or "")
+                elif fields.editor is None and f.value:
+                    fields.editor = clean_names(f.value)
+            elif f.kind == "views":
+                fields.views_label = True
+                if fields.views is None:
+                    m = _VIEWS_NUM.match(f.value)
+                    if m:
+                        fields.views = int(m.group(1).replace(",", ""))
+            elif f.kind == "credit":
+                role = CREDIT_LABELS[f.label]
+                name = clean_names(f.value)
+                if name and role not in fields.credits:
+                    fields.credits[role] = name
+    fields.credits = {k: v for k, v in fields.credits.items() if v}
+    if fields.editor is None and "responsible_editor" in fields.credits:
+        fields.editor = fields.credits["responsible_editor"]

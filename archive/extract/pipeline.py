@@ -1,0 +1,447 @@
+"""The extraction steps in order, from one Page to one Article."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from lxml import etree
+
+from archive.article import Article
+from archive.extract import body as body_mod
+from archive.extract import lang as lang_mod
+from archive.extract import meta as meta_mod
+from archive.extract import spam as spam_mod
+from archive.extract.decode import decode
+from archive.extract.dom import JUNK_TAGS, Line, absolute, lines, parse
+from archive.extract.pagetype import classify
+from archive.extract.sanitize import caption_for, render
+from archive.extract.text import clean, is_cjk, looks_binary
+from archive.extract.title import TitleSources, choose_title, strip_site
+from archive.page import Page
+
+_SCRIPT_TITLE = re.compile(r"""document\.title\s*=\s*(["'])(.{2,300}?)\1""")
+_TITLE_HINT = re.compile(r"title|tit\b|biaoti|headline|bt\b|artical_t|art_t", re.I)
+_DATE_META = (
+    "article:published_time",
+    "og:published_time",
+    "og:release_date",
+    "published_time",
+    "publishdate",
+    "publish_date",
+    "pubdate",
+    "pubtime",
+    "publishtime",
+    "publish-date",
+    "datepublished",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.created",
+    "date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "firstpublishedtime",
+    "weibo:article:create_at",
+    "article:modified_time",
+)
+_ISO_TZ = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?([0-3]\d)(?:/|_|\.|$)")
+_INLINE_AUTHOR = re.compile(
+    r"[（(]\s*(?:本报|本報|新华社)?(?:记者|記者|通讯员|通訊員|作者)\s*[:：]?\s*([^()（）]{2,40})[)）]"
+)
+_BY_LINE = re.compile(
+    r"^(?:By|BY|by)\s+([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}(?:\s+and\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})?)"
+)
+
+
+def _remove_keep_tail(el: Any) -> None:
+    """Remove an element but keep the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+class _Head:
+    """What the <head> and structured data say, read before the tree is cleaned."""
+
+    def __init__(self, root: Any) -> None:
+        self.title = ""
+        self.metas: dict[str, str] = {}
+        self.jsonld: list[dict[str, Any]] = []
+        self.script_title = ""
+        self.styles: list[str] = []
+        self.lang = root.get("lang") or root.get("xml:lang")
+        self.base: str | None = None
+        for el in root.iter("title", "meta", "script", "style", "base"):
+            tag = el.tag
+            if tag == "title":
+                if not self.title:
+                    self.title = "".join(el.itertext())
+            elif tag == "meta":
+                key = (
+                    el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or ""
+                ).lower()
+                content = el.get("content")
+                if key and content and key not in self.metas:
+                    self.metas[key] = content
+            elif tag == "script":
+                text = el.text or ""
+                if (el.get("type") or "").lower() == "application/ld+json":
+                    self._jsonld(text)
+                elif not self.script_title and "document.title" in text:
+                    m = _SCRIPT_TITLE.search(text[:50000])
+                    if m:
+                        self.script_title = m.group(2)
+            elif tag == "style":
+                self.styles.append(el.text or "")
+            elif tag == "base" and self.base is None:
+                self.base = el.get("href")
+
+    def _jsonld(self, text: str) -> None:
+        try:
+            data = json.loads(text[:500_000])
+        except (ValueError, RecursionError):
+            return
+        stack = [data]
+        seen = 0
+        while stack and seen < 200:
+            item = stack.pop()
+            seen += 1
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+                typ = item.get("@type")
+                types = typ if isinstance(typ, list) else [typ]
+                if any(
+                    isinstance(t, str) and ("Article" in t or "Posting" in t or t == "WebPage") for t in types
+                ):
+                    self.jsonld.append(item)
+
+    def ld(self, key: str) -> Any:
+        for item in self.jsonld:
+            if item.get(key):
+                return item[key]
+        return None
+
+
+def _ld_author(value: Any) -> str | None:
+    names: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict):
+            name = item.get("name")
+            if isinstance(name, str):
+                names.append(name)
+        elif isinstance(item, str):
+            names.append(item)
+    return ", ".join(clean(n) for n in names if clean(n)) or None
+
+
+def _structured_date(head: _Head, root: Any) -> str | None:
+    for key in _DATE_META:
+        value = head.metas.get(key)
+        if value:
+            iso = _iso_from_machine(value)
+            if iso:
+                return iso
+    value = head.ld("datePublished") or head.ld("dateCreated")
+    if isinstance(value, str):
+        iso = _iso_from_machine(value)
+        if iso:
+            return iso
+    for t in root.iter("time"):
+        value = t.get("datetime") or t.get("pubdate")
+        if value:
+            iso = _iso_from_machine(value)
+            if iso:
+                return iso
+        break
+    return None
+
+
+def _iso_from_machine(value: str) -> str | None:
+    """A machine-readable date (ISO 8601 and the like) as the SPEC's ISO string, keeping its offset."""
+    value = value.strip()
+    m = meta_mod.DATE_RE.search(value)
+    if not m:
+        return None
+    iso = meta_mod.date_iso(m)
+    if not iso:
+        return None
+    tz = _ISO_TZ.search(value[m.end() : m.end() + 12]) if "T" in iso else None
+    if tz:
+        off = tz.group(1)
+        off = "+00:00" if off == "Z" else (off if ":" in off else off[:3] + ":" + off[3:])
+        iso += off
+    return iso
+
+
+def _mark_hidden_spam(root: Any, head: _Head, page_host: str, spam: list[str]) -> None:
+    classes, ids = spam_mod.hidden_selectors(head.styles)
+    hidden: list[Any] = []
+    count = 0
+    for el in root.iter():
+        count += 1
+        if count > 200_000:
+            break
+        if not isinstance(el.tag, str) or el.tag in ("html", "head", "body"):
+            continue
+        if (
+            el.get("style") or el.get("class") or el.get("id") or el.get("hidden") is not None
+        ) and spam_mod.is_hidden(el, classes, ids):
+            hidden.append(el)
+    removed: set[Any] = set()
+    for el in hidden:
+        anc = el.getparent()
+        inside = False
+        while anc is not None:
+            if anc in removed:
+                inside = True
+                break
+            anc = anc.getparent()
+        if inside:
+            continue
+        text = clean(" ".join(el.itertext()))
+        if text and spam_mod.is_spam_block(el, text, page_host, ""):
+            spam.append(text)
+        removed.add(el)
+    for el in removed:
+        _remove_keep_tail(el)
+
+
+def _page_host(page: Page, head: _Head, root: Any) -> str:
+    for url in (page.effective_url, head.metas.get("og:url")):
+        host = spam_mod.host_of(url)
+        if host:
+            return host
+    for link in root.iter("link"):
+        if (link.get("rel") or "").lower() == "canonical":
+            host = spam_mod.host_of(link.get("href"))
+            if host:
+                return host
+    counts: dict[str, int] = {}
+    for a in root.iter("a"):
+        host = spam_mod.host_of(a.get("href"))
+        if host:
+            counts[host] = counts.get(host, 0) + 1
+    return max(counts, key=lambda h: counts[h]) if counts else ""
+
+
+def run(page: Page, parser_version: str) -> Article:
+    if looks_binary(page.body):
+        return Article(url=page.effective_url or None, parser_version=parser_version)
+    decoded = decode(page.body, page.charset)
+    art = Article(url=page.effective_url or None, encoding=decoded.encoding, parser_version=parser_version)
+    root = parse(decoded.text)
+    if root is None:
+        return art
+    head = _Head(root)
+    base = absolute(page.effective_url, head.base) if head.base else page.effective_url
+    spam: list[str] = []
+    page_host = _page_host(page, head, root)
+    # The <head> has been read; what is left of it is never article text.
+    for h in root.findall("head"):
+        _remove_keep_tail(h)
+    etree.strip_elements(root, *JUNK_TAGS, with_tail=False)
+    _mark_hidden_spam(root, head, page_host, spam)
+
+    all_lines = list(lines(root))
+    page_text = " ".join(line.text for line in all_lines)
+    cjk = is_cjk(page_text)
+    node, score = body_mod.best_node(all_lines, cjk)
+    nodes = body_mod.siblings_like(node, score, all_lines, cjk) if node is not None else []
+    blocks: list[body_mod.Block] = []
+    for n in nodes:
+        blocks.extend(body_mod.content_blocks(n, cjk))
+    article_text = " ".join(b.text for b in blocks)
+
+    # Keyword lines injected into the page or the article: reported, and kept out of every field.
+    spam_lines: set[str] = set()
+    for line in all_lines:
+        if (
+            line.length >= 4
+            and spam_mod.term_hits(line.text)
+            and spam_mod.is_spam_text(line.text, article_text.replace(line.text, ""))
+        ):
+            spam_lines.add(line.text)
+    for text in spam_lines:
+        spam.append(text)
+    if spam_lines:
+        blocks = [b for b in blocks if b.text not in spam_lines]
+        article_text = " ".join(b.text for b in blocks)
+    for key in ("keywords", "description"):
+        value = head.metas.get(key)
+        if value and spam_mod.is_spam_text(value, article_text):
+            spam.append(clean(value))
+
+    # Title.
+    node_set = set(node.iter()) if node is not None else set()
+    src = TitleSources(
+        html_title=head.title,
+        h1=[" ".join(h.itertext()) for h in root.iter("h1")][:5],
+        og=head.metas.get("og:title") or head.metas.get("twitter:title") or "",
+        jsonld=str(head.ld("headline") or ""),
+        script=head.script_title,
+        titled=_titled(root, node_set),
+        site_name=clean(head.metas.get("og:site_name") or ""),
+    )
+    tres = choose_title(src, article_text)
+    spam.extend(tres.spam)
+    art.title = clean(tres.title) or None
+    if art.title and spam_lines and art.title in spam_lines:
+        art.title = None
+
+    # Metadata.
+    title_idx, body_start, body_end = _anchors(all_lines, art.title, node_set)
+    fields = meta_mod.Fields()
+    top = all_lines[max(title_idx if title_idx >= 0 else body_start - 12, body_start - 25, 0) : body_start]
+    top = [ln for ln in top if ln.text not in spam_lines]
+    head_blocks = [b.text for b in blocks[:4]]
+    tail_blocks = [b.text for b in blocks[-10:]]
+    after = [ln.text for ln in all_lines[body_end : body_end + 10]]
+    meta_mod.read_lines([ln.text for ln in top] + head_blocks + tail_blocks + after, fields)
+    published = fields.published_at
+    structured = _structured_date(head, root)
+    if not fields.date_labelled:
+        published = None
+        for text in [ln.text for ln in top if len(ln.text) <= 120] + head_blocks[:2]:
+            found = meta_mod.find_dates(text)
+            if found:
+                published = found[0][1]
+                break
+    if structured and (published is None or ("T" not in published and structured[:10] == published[:10])):
+        published = structured
+    if published is None:
+        m = _URL_DATE.search(page.effective_url or "")
+        if m:
+            published = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    if fields.author is None:
+        for text in head_blocks[:2] + tail_blocks[-3:]:
+            m = _INLINE_AUTHOR.search(text)
+            if m:
+                fields.author = meta_mod.clean_names(m.group(1))
+                break
+            m = _BY_LINE.match(text)
+            if m and not cjk:
+                fields.author = clean(m.group(1).replace(" and ", ", "))
+                break
+    if fields.author is None:
+        fields.author = (
+            _ld_author(head.ld("author"))
+            or (
+                clean(head.metas.get("author"))
+                if not cjk and len(clean(head.metas.get("author"))) < 60
+                else None
+            )
+            or None
+        )
+
+    # Body: drop the title, metadata and credit lines, and whatever preceded the title in the content block.
+    kept: list[body_mod.Block] = []
+    title_norm = _norm(art.title or "")
+    for i, b in enumerate(blocks):
+        if b.kind == "img":
+            kept.append(b)
+            continue
+        if title_norm and i < 6 and _norm(b.text) == title_norm:
+            kept = [k for k in kept if k.kind == "img"]
+            continue
+        if meta_mod.is_field_line(b.text):
+            continue
+        if (
+            (i < 4 or i >= len(blocks) - 3)
+            and len(b.text) <= 40
+            and meta_mod.find_dates(b.text)
+            and len(meta_mod.DATE_RE.sub("", b.text).strip(" :：|()（）")) <= 12
+        ):
+            continue
+        kept.append(b)
+    for b in kept:
+        if b.kind == "img" and b.line is not None:
+            for img in b.line.images:
+                if (img.get("src") or img.get("data-src") or img.get("data-original")) == b.src:
+                    b.caption = caption_for(img, "")
+                    break
+    texts = [b.text for b in kept if b.kind != "img" and b.text]
+    art.body = "\n\n".join(texts) or None
+    art.body_html, art.images = render(kept, base)
+    if not texts:
+        art.body_html = None
+
+    art.published_at = meta_mod.with_offset(published, "+08:00" if cjk else "")
+    art.source = fields.source
+    art.author = fields.author
+    art.editor = fields.editor
+    art.views = fields.views
+    art.credits = fields.credits
+    art.lang = lang_mod.detect(art.body or page_text, head.lang)
+    teasers = sum(
+        1 for b in blocks if b.line is not None and meta_mod.DATE_RE.search(b.text) and len(b.text) < 200
+    )
+    art.page_type = classify(
+        root, node, art.body or "", art.title, bool(published), cjk, page.effective_url, teasers
+    )
+    if art.title and src.site_name:
+        art.title = strip_site(art.title, src.site_name)
+    art.spam = list(dict.fromkeys(s for s in spam if s))
+    return art
+
+
+_NORM = re.compile(r"[\s\u3000\"“”'‘’《》「」:：,，]+")
+
+
+def _norm(s: str) -> str:
+    return _NORM.sub("", s)
+
+
+def _titled(root: Any, node_set: set[Any]) -> list[str]:
+    """Short texts of elements whose class or id says they hold the title (old layouts without <h1>)."""
+    out: list[str] = []
+    for el in root.iter("h2", "h3", "div", "td", "span", "p", "font", "strong"):
+        if el in node_set and el.tag not in ("h2", "h3"):
+            continue
+        hint = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if not hint.strip() or not _TITLE_HINT.search(hint):
+            continue
+        text = clean(" ".join(el.itertext()))
+        if 4 <= len(text) <= 120:
+            out.append(text)
+        if len(out) >= 10:
+            break
+    return out
+
+
+def _anchors(all_lines: list[Line], title: str | None, node_set: set[Any]) -> tuple[int, int, int]:
+    """Indexes of the title line, the first and one past the last line of the content block."""
+    body_start, body_end = len(all_lines), len(all_lines)
+    first = last = -1
+    for i, line in enumerate(all_lines):
+        if line.block in node_set:
+            if first < 0:
+                first = i
+            last = i
+    if first >= 0:
+        body_start, body_end = first, last + 1
+    title_idx = -1
+    if title:
+        t = _norm(title)
+        for i in range(min(body_end, len(all_lines)) - 1, -1, -1):
+            n = _norm(all_lines[i].text)
+            if n and (n == t or (t in n and len(n) <= len(t) + 30)):
+                title_idx = i
+                if i < body_start:
+                    break
+    if 0 <= title_idx and title_idx >= body_start:
+        # The title is inside the content block: metadata lines follow it there.
+        body_start = title_idx + 1
+    return title_idx, body_start, body_end

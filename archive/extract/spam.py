@@ -1,0 +1,159 @@
+"""Injected spam: what hacked portals add to otherwise clean pages, found by shape as well as by words.
+
+Three signals, combined so that a clean article is never touched:
+
+* **vocabulary**: porn / gambling / pharma terms that no news article uses in a run (a seed list in both
+  scripts; one hit alone decides nothing);
+* **shape**: a keyword chain (short segments joined by ``-``, ``_``, ``|``, commas or spaces, no sentence
+  punctuation), and no overlap with the article itself;
+* **placement**: hidden styling (``display:none``, ``visibility:hidden``, off-screen positions, zero size,
+  classes that a ``<style>`` block hides), links to hosts other than the page's own.
+
+Everything removed is reported verbatim (whitespace collapsed) in the record's ``spam`` list.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from archive.extract.text import collapse
+
+# Seed vocabulary, Simplified and Traditional. Shape and placement do the generalising; these only confirm.
+_TERMS = (
+    "无码 無碼 有码 有碼 人妻 少妇 少婦 熟女 一区二区 一區二區 二区三区 精品一区 av女优 AV女優 女优 女優 番号 番號 "
+    "成人视频 成人影片 成人電影 成人电影 色情 情色 黄色网站 黃色網站 黄片 黃片 毛片 三级片 三級片 伦理片 倫理片 "
+    "激情 乱伦 亂倫 偷拍 自拍偷 福利视频 福利視頻 午夜福利 在线观看视频 国产精品 國產精品 日韩 日韓 欧美精品 "
+    "粗硬 进入过程 進入過程 白嫩 巨乳 爆乳 丝袜 絲襪 美女裸 裸体 裸體 做爱 做愛 性爱 性愛 强奸 強姦 口交 "
+    "娱乐城 娛樂城 百家乐 百家樂 六合彩 时时彩 時時彩 博彩 赌场 賭場 赌博 賭博 老虎机 老虎機 真人荷官 棋牌游戏 "
+    "棋牌遊戲 葡京 威尼斯人 金沙娱乐 金沙娛樂 皇冠体育 皇冠體育 体育投注 體育投注 彩票平台 网投 網投 开户送 開戶送 "
+    "注册送 註冊送 首存 彩金 捕鱼 捕魚 电子游艺 電子遊藝 太阳城 太陽城 澳门赌 澳門賭 bet365 "
+    "代孕 迷药 迷藥 春药 春藥 催情 伟哥 偉哥 壮阳 壯陽 办证 辦證 私服 外挂 "
+    "porn porno xxx casino hentai viagra cialis escort sexcam"
+).split()
+_TERM_RE = re.compile("|".join(re.escape(t) for t in sorted(set(_TERMS), key=len, reverse=True)), re.I)
+_CHAIN_SEP = re.compile(r"\s*[-_|｜,，、/／~～—]+\s*|\s+")
+_SENTENCE = re.compile(r"[。！？；!?;]")
+
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|"
+    r"(?:left|top|right|bottom|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}|"
+    r"(?:^|[;\s])(?:width|height)\s*:\s*0(?:px|em|%)?\s*(?:;|$|!)|font-size\s*:\s*0(?:px|em|%)?\s*(?:;|$|!)|"
+    r"opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)",
+    re.I,
+)
+_CSS_RULE = re.compile(r"([^{}]{1,300})\{([^{}]{0,600})\}")
+_SIMPLE_SELECTOR = re.compile(r"^\s*(?:[a-z0-9]*)?([.#])([\w-]+)\s*$", re.I)
+
+
+def term_hits(text: str) -> int:
+    return len(_TERM_RE.findall(text))
+
+
+def chain_segments(text: str) -> list[str]:
+    return [s for s in _CHAIN_SEP.split(text) if s]
+
+
+def is_keyword_chain(text: str) -> bool:
+    """Short segments strung together, with no sentence in them: the shape of a keyword-stuffed line."""
+    text = collapse(text)
+    if not text or _SENTENCE.search(text):
+        return False
+    segs = chain_segments(text)
+    if len(segs) < 3:
+        return False
+    avg = sum(len(s) for s in segs) / len(segs)
+    return 2 <= avg <= 20
+
+
+def is_spam_text(text: str, article: str = "") -> bool:
+    """A line (title, keyword line, meta content) that is injected spam rather than the page's own text.
+
+    Vocabulary alone needs a dense run (several terms, little else); a chain of keywords needs one term and
+    must not overlap the article (a chain that repeats the article's own words is a tag line, not spam).
+    """
+    text = collapse(text)
+    if not text:
+        return False
+    hits = term_hits(text)
+    if hits == 0:
+        return False
+    if article and len(text) >= 4 and text in article:
+        return False
+    if hits >= 3:
+        return True
+    if is_keyword_chain(text):
+        segs = [s for s in chain_segments(text) if len(s) >= 2]
+        overlap = sum(1 for s in segs if article and s in article)
+        return overlap * 2 < len(segs)
+    return hits >= 2 and len(text) <= 40 * hits
+
+
+def hidden_selectors(style_texts: list[str]) -> tuple[set[str], set[str]]:
+    """Class and id names that the page's own CSS hides (``.x{display:none}``), a common spam trick."""
+    classes: set[str] = set()
+    ids: set[str] = set()
+    for css in style_texts:
+        for selectors, body in _CSS_RULE.findall(css[:200_000]):
+            if not _HIDDEN_STYLE.search(body):
+                continue
+            for sel in selectors.split(","):
+                m = _SIMPLE_SELECTOR.match(sel)
+                if m:
+                    (classes if m.group(1) == "." else ids).add(m.group(2).lower())
+    return classes, ids
+
+
+def is_hidden(el: Any, classes: set[str], ids: set[str]) -> bool:
+    if el.get("hidden") is not None:
+        return True
+    style = el.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    if classes:
+        cls = el.get("class")
+        if cls and any(c.lower() in classes for c in cls.split()):
+            return True
+    if ids:
+        ident = el.get("id")
+        if ident and ident.lower() in ids:
+            return True
+    return False
+
+
+_PUBLIC = re.compile(r"\.(?:gov|edu|org|mil|ac)(?:\.[a-z]{2})?$|\.(?:gov|edu)$")
+
+
+def host_of(url: str | None) -> str:
+    try:
+        host = urlsplit(url or "").hostname or ""
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def _site(host: str) -> str:
+    """The registrable-ish part of a host (last two labels, three under a two-letter public suffix)."""
+    parts = host.split(".")
+    if len(parts) >= 3 and parts[-2] in ("com", "net", "org", "gov", "edu", "co", "ac"):
+        return ".".join(parts[-3:])
+    return ".".join(parts[-2:])
+
+
+def is_spam_block(el: Any, text: str, page_host: str, article: str) -> bool:
+    """A hidden block that is spam: spam words, or a pile of links to other sites."""
+    if is_spam_text(text, article) or term_hits(text) >= 2:
+        return True
+    links = el.findall(".//a") if len(el) else ([el] if el.tag == "a" else [])
+    if len(links) < 3:
+        return False
+    # Friend-link menus of government portals point at other public bodies; spam points at commerce.
+    foreign: set[str] = set()
+    count = 0
+    for a in links[:200]:
+        host = host_of(a.get("href"))
+        if host and _site(host) != _site(page_host) and not _PUBLIC.search(host):
+            foreign.add(_site(host))
+            count += 1
+    return count * 2 > len(links) and len(foreign) >= 2 and count >= 3

@@ -1,0 +1,56 @@
+"""Small text helpers shared by the extraction modules: whitespace, NFC, CJK detection, punctuation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Every kind of space a page uses for layout: NBSP, ideographic space (full-width indent), thin spaces, ZWSP.
+_SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+PUNCT = frozenset("，。！？；：、,.!?;:”“\"'）)（(」「』『《》")
+SENTENCE_END = frozenset('。！？!?.…”"」』')
+
+
+def clean(text: str | None) -> str:
+    """NFC, every run of whitespace (NBSP, ideographic spaces, ...) to one space, stripped."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", _CONTROL.sub("", unicodedata.normalize("NFC", text))).strip()
+
+
+def collapse(text: str) -> str:
+    """Whitespace collapsed without NFC (for hot loops on text already normalised)."""
+    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def visible_len(text: str) -> int:
+    """Characters that are not whitespace."""
+    return len(_SPACES.sub("", text))
+
+
+def han_count(text: str) -> int:
+    return len(_HAN.findall(text))
+
+
+def is_cjk(text: str) -> bool:
+    """Mostly Chinese (or Japanese) text: decides length thresholds, which differ by a factor of ~3."""
+    sample = text[:2000]
+    han = han_count(sample)
+    return han > 0 and han * 4 >= visible_len(sample)
+
+
+def punct_count(text: str) -> int:
+    return sum(1 for ch in text if ch in PUNCT)
+
+
+def looks_binary(data: bytes) -> bool:
+    """Not a text document at all (an image, an archive, random bytes): NULs or many control bytes."""
+    head = data[:8192]
+    if not head:
+        return False
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return control * 20 > len(head)

@@ -1,0 +1,151 @@
+"""The article's own headline, from whichever source on the page carries it cleanly.
+
+Sources: ``<h1>`` and title-like elements, ``og:title``/``twitter:title``, JSON-LD ``headline``, a title
+restored by script (``document.title = ...``, used by hacked pages), and ``<title>``. ``<title>`` usually
+adds the site name (``株洲新聞網|...``, ``..._XX市人民政府``, ``... - 新华网``) and on hacked pages spam; a
+candidate that ``<title>`` confirms wins, else the structured ones, else the longest non-site segment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from archive.extract.spam import is_spam_text, term_hits
+from archive.extract.text import clean
+
+# Separators between a headline and a site or section name in <title>.
+_SEP = re.compile(r"\s+[-–—|｜:·•]+\s+|\s*[_|｜]+\s*|\s*--+\s*|\s*——\s*|\s*[-–—]\s*(?=[^\s-]*$)")
+_SITE_WORD = re.compile(
+    r"(?:网|網|网站|網站|政府|人民政府|新闻|新聞|在线|在線|频道|頻道|门户|門戶|官网|官網|日报|日報|晚报|晚報|时报|時報|"
+    r"报|報|电视台|電視台|广播|廣播|融媒体中心|融媒體中心|中心|首页|首頁|平台|社区|社區|论坛|論壇|博客|百科|"
+    r"News|NEWS|Online|Times|Post|Daily|Herald|Journal|Tribune|\.com|\.cn|\.net|\.org|\.tw|\.hk)$"
+)
+_SECTION_WORD = re.compile(
+    r"^(?:正文|首页|首頁|新闻中心|新聞中心|本网原创|国内|國內|国际|國際|要闻|要聞|.{1,6}(?:动态|動態|新闻|新聞|要闻|要聞))$"
+)
+
+
+@dataclass
+class TitleSources:
+    html_title: str = ""
+    h1: list[str] = field(default_factory=list)
+    og: str = ""
+    jsonld: str = ""
+    script: str = ""
+    titled: list[str] = field(default_factory=list)  # elements whose class/id says "title"
+    site_name: str = ""
+
+
+@dataclass
+class TitleResult:
+    title: str | None
+    spam: list[str]
+
+
+def _looks_like_site(seg: str, site_name: str) -> bool:
+    if site_name and (
+        seg == site_name or seg in site_name or site_name in seg and len(seg) <= len(site_name) + 4
+    ):
+        return True
+    return len(seg) <= 20 and (bool(_SITE_WORD.search(seg)) or bool(_SECTION_WORD.match(seg)))
+
+
+def segments(title: str) -> list[str]:
+    return [s.strip() for s in _SEP.split(title) if s and s.strip()]
+
+
+def strip_site(title: str, site_name: str = "") -> str:
+    """Drop site-name and section segments from a headline, keeping the headline itself."""
+    segs = segments(title)
+    if len(segs) <= 1:
+        return title
+    keep = [s for s in segs if not _looks_like_site(s, site_name)]
+    if not keep:
+        return max(segs, key=len)
+    if len(keep) == 1:
+        return keep[0]
+    # Several non-site segments: the headline itself may contain a separator; keep the contiguous run.
+    first, last = title.find(keep[0]), title.rfind(keep[-1])
+    if 0 <= first <= last:
+        joined = title[first : last + len(keep[-1])]
+        if all(not _looks_like_site(s, site_name) for s in segments(joined)):
+            return joined.strip()
+    return max(keep, key=len)
+
+
+def remove_spam_segments(title: str, article: str) -> tuple[str, list[str]]:
+    """Split off spam chains placed before or after the real title; return the rest and what was removed."""
+    if not title or term_hits(title) == 0:
+        return title, []
+    if is_spam_text(title, article) and not any(len(s) >= 6 and s in article for s in segments(title)):
+        return "", [title]
+    parts = re.split(r"(\s*[-_|｜,，]+\s*|\s+)", title)
+    kept: list[str] = []
+    removed: list[str] = []
+    for i in range(0, len(parts), 2):
+        seg = parts[i]
+        sep = parts[i + 1] if i + 1 < len(parts) else ""
+        if seg and term_hits(seg) and not (len(seg) >= 4 and seg in article):
+            removed.append(seg)
+        else:
+            kept.append(seg + sep)
+    if not removed:
+        return title, []
+    rest = "".join(kept).strip(" -_|｜,，")
+    return rest, [r for r in removed]
+
+
+def choose_title(src: TitleSources, article: str) -> TitleResult:
+    spam: list[str] = []
+    html_title = clean(src.html_title)
+    html_title, removed = remove_spam_segments(html_title, article)
+    if removed:
+        spam.append(clean(src.html_title))
+    structured: list[str] = []
+    for cand in (src.og, src.jsonld, src.script, *src.h1, *src.titled):
+        cand = clean(cand)
+        if not cand or len(cand) > 300:
+            continue
+        stripped, bad = remove_spam_segments(cand, article)
+        if bad:
+            spam.append(cand)
+        if stripped:
+            structured.append(stripped)
+
+    # 1. A structured candidate that <title> confirms (the headline appears in it): the longest such.
+    confirmed = [
+        c
+        for c in structured
+        if len(c) >= 4 and html_title and (c in html_title or _norm(c) in _norm(html_title))
+    ]
+    if confirmed:
+        best = max(confirmed, key=len)
+        return TitleResult(strip_site(best, src.site_name), spam)
+    # 2. <title> whose headline segment begins a longer structured one (<title> truncated).
+    if html_title:
+        head = strip_site(html_title, src.site_name)
+        for c in structured:
+            if len(head) >= 8 and c.startswith(head.rstrip(".…")):
+                return TitleResult(strip_site(c, src.site_name), spam)
+    # 3. The page's own metadata (og:title / JSON-LD / script-restored) or a lone <h1>.
+    for cand in (src.og, src.jsonld, src.script):
+        cand = clean(cand)
+        if cand and cand in structured:
+            return TitleResult(strip_site(cand, src.site_name), spam)
+    h1s = [clean(h) for h in src.h1 if clean(h) in structured]
+    h1s = [h for h in h1s if not _looks_like_site(h, src.site_name)]
+    if len(h1s) == 1 and len(h1s[0]) >= 4:
+        return TitleResult(h1s[0], spam)
+    if html_title:
+        return TitleResult(strip_site(html_title, src.site_name) or None, spam)
+    if h1s:
+        return TitleResult(h1s[0], spam)
+    return TitleResult(None, spam)
+
+
+_NORM = re.compile(r"[\s\u3000\"“”'‘’《》「」:：,，]+")
+
+
+def _norm(s: str) -> str:
+    return _NORM.sub("", s)
