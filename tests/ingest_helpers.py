@@ -27,9 +27,11 @@ def fake_extract(page: Page) -> Article:
     views = re.search(r'<meta name="views" content="(\d+)"', html)
     ptype = re.search(r'<meta name="page-type" content="(\w+)"', html)
     lang = re.search(r'<html lang="([\w-]+)"', html)
+    published = re.search(r'<meta name="date" content="([^"]+)"', html)
     return Article(
         url=page.effective_url,
         title=unescape(title.group(1)).strip() if title else None,
+        published_at=published.group(1) if published else None,
         body="\n\n".join(paras) or None,
         views=int(views.group(1)) if views else None,
         page_type=ptype.group(1) if ptype else "article",
@@ -48,8 +50,11 @@ def html_page(
     lang: str = "zh-Hans",
     fail: bool = False,
     template: str = "",
+    published: str | None = None,
 ) -> bytes:
     head = f"<title>{escape(title)}</title>"
+    if published:
+        head += f'<meta name="date" content="{published}">'
     if views is not None:
         head += f'<meta name="views" content="{views}">'
     if page_type:
