@@ -38,6 +38,10 @@ from archive.errors import BadInput
 TITLE_WEIGHT = 5.0
 BODY_WEIGHT = 1.0
 SNIPPET_CHARS = 120
+# A query matching more articles than this ranks only the newest this many of them (by rowid, the order of
+# archiving): bm25 costs about a microsecond per match, and a word found in most of a large archive would
+# otherwise take longer than an interactive search should. Everything still matches; filters apply first.
+RANK_WINDOW = 10_000
 DEFAULT_MARKS = ("<mark>", "</mark>")
 
 # Scripts written without spaces between words: indexed as character bigrams.
@@ -170,6 +174,26 @@ def index_article(db: Connection, article_id: str) -> None:
     )
 
 
+def bulk_index(db: Connection, rows: Iterable[tuple[int, str, str | None, str | None]]) -> int:
+    """Index articles not indexed yet, given as (rowid, id, title, body); in the caller's transaction.
+
+    For bulk loads and rebuilds: no look-up of earlier entries, so each article must not be in the index.
+    """
+    conn = _conn(db)
+    count = 0
+    for rowid, article_id, title, body in rows:
+        conn.execute(
+            "INSERT INTO articles_fts(rowid, title, body) VALUES (?, ?, ?)",
+            (rowid, index_text(title), index_text(body)),
+        )
+        conn.execute(
+            "INSERT INTO articles_fts_indexed(rowid, article_id, source) VALUES (?, ?, ?)",
+            (rowid, article_id, _pack(title, body)),
+        )
+        count += 1
+    return count
+
+
 def rebuild_index(db: Connection) -> int:
     """Drop every index entry and index every article again, in one transaction; returns the count.
 
@@ -182,16 +206,16 @@ def rebuild_index(db: Connection) -> int:
         conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
         conn.execute("DELETE FROM articles_fts_indexed")
         count = 0
-        for article_id, rowid, title, body in conn.execute("SELECT id, rowid, title, body FROM articles"):
-            conn.execute(
-                "INSERT INTO articles_fts(rowid, title, body) VALUES (?, ?, ?)",
-                (rowid, index_text(title), index_text(body)),
-            )
-            conn.execute(
-                "INSERT INTO articles_fts_indexed(rowid, article_id, source) VALUES (?, ?, ?)",
-                (rowid, article_id, _pack(title, body)),
-            )
-            count += 1
+        last = -1
+        while True:  # in chunks, so a large archive is never held in memory whole
+            chunk = conn.execute(
+                "SELECT rowid, id, title, body FROM articles WHERE rowid > ? ORDER BY rowid LIMIT 1000",
+                (last,),
+            ).fetchall()
+            if not chunk:
+                break
+            count += bulk_index(conn, chunk)
+            last = chunk[-1][0]
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -514,21 +538,35 @@ def search(
     parsed = parse_query(query)
     conn = _conn(db)
     where, args = _filters(site, since, until)
+    # The filters need the articles table; without them, rank from the index alone (cheaper per match).
+    source = "articles_fts" + (" JOIN articles a ON a.rowid = articles_fts.rowid" if where else "")
+    match = f"articles_fts MATCH ?{where}"
+    try:
+        window = conn.execute(
+            f"SELECT articles_fts.rowid FROM {source} WHERE {match} "
+            "ORDER BY articles_fts.rowid DESC LIMIT 1 OFFSET ?",
+            [parsed.expression, *args, RANK_WINDOW - 1],
+        ).fetchone()
+    except sqlite3.OperationalError as exc:
+        raise BadInput(f"malformed query: {exc}") from None
+    if window is not None:
+        # More matches than RANK_WINDOW: rank the newest RANK_WINDOW of them (see RANK_WINDOW).
+        match += " AND articles_fts.rowid >= ?"
+        args.append(window[0])
     sql = (
-        f"SELECT a.id, a.duplicate_of, bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score "
-        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-        f"WHERE articles_fts MATCH ?{where} ORDER BY score LIMIT ? OFFSET ?"
+        f"SELECT articles_fts.rowid, bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score "
+        f"FROM {source} WHERE {match} ORDER BY score LIMIT ? OFFSET ?"
     )
     # Groups keyed by the original's id: [best score, members in rank order].
     groups: dict[str, list[Any]] = {}
     batch = limit if not collapse_duplicates else max(limit * 3, 30)
     offset = 0
     while len(groups) < limit:
-        try:
-            rows = conn.execute(sql, [parsed.expression, *args, batch, offset]).fetchall()
-        except sqlite3.OperationalError as exc:
-            raise BadInput(f"malformed query: {exc}") from None
-        for article_id, duplicate_of, score in rows:
+        rows = conn.execute(sql, [parsed.expression, *args, batch, offset]).fetchall()
+        for rowid, score in rows:
+            article_id, duplicate_of = conn.execute(
+                "SELECT id, duplicate_of FROM articles WHERE rowid = ?", (rowid,)
+            ).fetchone()
             key = (duplicate_of or article_id) if collapse_duplicates else article_id
             if key not in groups:
                 if len(groups) >= limit:

@@ -332,3 +332,16 @@ def test_cli_missing_archive_is_an_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["search", "株洲", "--db", str(tmp_path / "none.db")])
     assert result.exit_code != 0 and "no such archive" in result.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_rank_window_keeps_every_match_reachable_and_filters_first(db, monkeypatch) -> None:
+    import archive.search as search_module
+
+    for n in range(12):
+        site = "old.example.cn" if n < 3 else "new.example.cn"
+        _insert(db, (f"w{n:02d}", site, "2021-07-01", f"湘江通告{n}", "湘江水位上涨。", None))
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 5)
+    # Beyond the window the newest matches are ranked...
+    assert ids(search(db, "湘江")) == [f"w{n:02d}" for n in range(7, 12)]
+    # ...but a filter applies before the window: the oldest articles are still found.
+    assert ids(search(db, "湘江", site="old.example.cn")) == ["w00", "w01", "w02"]
