@@ -1,0 +1,425 @@
+"""The item pipeline: every fetched page goes to the archive's one ingest path, in small batches.
+
+One writer: a single worker thread owns the archive connection (the Ingestor) and does all of its writing
+(ingest, fetch state, the run record), one batch at a time, while the reactor goes on downloading. A batch
+is committed when it holds ``NEWS_ARCHIVE_BATCH_SIZE`` pages or is ``NEWS_ARCHIVE_BATCH_SECONDS`` old, so a
+killed run loses at most one small batch, and what it lost is not in the archive, hence fetched next run.
+
+The run record is opened when the spider opens, its figures rewritten after each batch, and it is closed
+with an outcome when the spider closes (``crawler.run`` reads :attr:`ArchivePipeline.report`).
+
+Multi-page articles: an item with ``parts`` is ingested as its first page (its bytes as received) with an
+extractor that appends the later parts' text, images and HTML to the first page's record; the later parts
+are stored too (as received) and recorded as ``other`` pages, so the archive holds one record and every
+byte fetched. Their stored headers carry ``X-News-Archive-Parts`` / ``X-News-Archive-Part-Of`` so the link
+between them survives in the archive.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import load_object
+from twisted.internet import task, threads
+from twisted.python.threadpool import ThreadPool
+
+from archive import fetch_state, runs
+from archive.article import Article
+from archive.fetch_state import FetchState
+from archive.ingest import Ingestor, IngestResult
+from archive.page import Page, normalize_headers
+from archive.runs import RunCounts
+from archive.urls import site_of
+from crawler.profiles import Profiles, apply_selectors, load_profiles
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_STATUSES = ("new", "updated", "unchanged", "duplicate")
+
+
+@dataclass
+class RunReport:
+    """How a crawl run went: what ``news-archive crawl`` prints and turns into its exit status."""
+
+    run_id: int | None = None
+    db_path: str = ""
+    outcome: str = "failed"
+    counts: RunCounts = field(default_factory=RunCounts)
+    finish_reason: str | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return runs.EXIT_CODES.get(self.outcome, 1)
+
+    def summary(self) -> str:
+        c = self.counts
+        errors = ", ".join(f"{k} {v}" for k, v in sorted(c.errors.items())) or "none"
+        return (
+            f"run {self.run_id}: {self.outcome}; pages fetched {c.pages_fetched}, not modified {c.not_modified};"
+            f" articles new {c.new}, updated {c.updated}, unchanged {c.unchanged}, duplicate {c.duplicate};"
+            f" archived articles skipped {c.known_skipped}; errors: {errors}"
+        )
+
+
+def to_page(item: Any, extra_headers: tuple[tuple[str, str], ...] = ()) -> Page:
+    if isinstance(item, Page):
+        return item
+    fetched = item.get("fetched_at")
+    return Page(
+        url=str(item["url"]),
+        body=bytes(item["body"]),
+        status=int(item.get("status", 200)),
+        headers=normalize_headers(item.get("headers")) + extra_headers,
+        final_url=item.get("final_url"),
+        fetched_at=fetched if isinstance(fetched, datetime) else datetime.now(UTC),
+    )
+
+
+def merge_parts(first: Article, later: list[Article]) -> Article:
+    """One record of a multi-page article: the first page's fields, every page's body in order."""
+    bodies = [a.body for a in [first, *later] if a.body]
+    htmls = [a.body_html for a in [first, *later] if a.body_html]
+    images = list(first.images)
+    seen = {i.src for i in images}
+    for a in later:
+        for img in a.images:
+            if img.src not in seen:
+                seen.add(img.src)
+                images.append(img)
+    return replace(
+        first,
+        body="\n\n".join(bodies) if bodies else first.body,
+        body_html="\n".join(htmls) if htmls else first.body_html,
+        images=images,
+        spam=first.spam + [s for a in later for s in a.spam if s not in first.spam],
+    )
+
+
+class SiteAwareExtractor:
+    """The archive's extractor, plus what the crawl knows about a page: the later parts of a multi-page
+    article (merged into the first page's record; alone they are no record) and a site profile's selector
+    and time zone overrides."""
+
+    def __init__(self, base: Callable[[Page], Article], profiles: Profiles):
+        self.base = base
+        self.profiles = profiles
+        self.parts: dict[str, list[Page]] = {}  # first page URL -> later parts, for the batch at hand
+        self.part_urls: set[str] = set()
+
+    def __call__(self, page: Page) -> Article:
+        article = self.base(page)
+        if page.url in self.part_urls:
+            article.page_type = "other"  # a continuation page: its text is in the first page's record
+            return article
+        later = self.parts.get(page.url)
+        if later and article.page_type == "article":
+            article = merge_parts(article, [self.base(p) for p in later])
+        profile = self.profiles.for_url(page.effective_url) if self.profiles.sites else None
+        if profile is not None and article.page_type == "article":
+            article = self._apply_profile(page, article, profile.selectors, profile.timezone)
+        return article
+
+    def _apply_profile(
+        self, page: Page, article: Article, selectors: dict[str, str], tz: str | None
+    ) -> Article:
+        if selectors and article.encoding:
+            try:
+                html = page.body.decode(article.encoding, errors="replace")
+                record = apply_selectors(article.to_dict(), html, selectors)
+                article = Article.from_dict(record)
+            except (LookupError, ValueError) as exc:
+                logger.warning("%s: profile selectors not applied: %s", page.url, exc)
+        if tz and article.published_at and "T" in article.published_at:
+            from zoneinfo import ZoneInfo
+
+            try:
+                moment = datetime.fromisoformat(article.published_at)
+                local = moment.replace(tzinfo=ZoneInfo(tz)) if moment.tzinfo is None else moment
+                # A page that gave no offset got the default one; the profile knows the site's own.
+                if moment.tzinfo is None or article.published_at.endswith("+08:00") and tz != "Asia/Shanghai":
+                    local = moment.replace(tzinfo=ZoneInfo(tz))
+                article.published_at = local.isoformat()
+            except ValueError:
+                pass
+        return article
+
+
+class ArchivePipeline:
+    def __init__(self, crawler: Any):
+        s = crawler.settings
+        self.crawler = crawler
+        self.db_path: str = s.get("NEWS_ARCHIVE_DB") or ""
+        if not self.db_path:
+            raise NotConfigured("NEWS_ARCHIVE_DB is not set")
+        self.batch_size = max(1, s.getint("NEWS_ARCHIVE_BATCH_SIZE", 25))
+        self.batch_seconds = s.getfloat("NEWS_ARCHIVE_BATCH_SECONDS", 2.0)
+        self.max_error_ratio = s.getfloat("NEWS_ARCHIVE_MAX_ERROR_RATIO", runs.DEFAULT_MAX_ERROR_RATIO)
+        self.lock_held = s.getbool("NEWS_ARCHIVE_LOCK_HELD", False)
+        self.run_args: dict[str, Any] = s.getdict("NEWS_ARCHIVE_RUN_ARGS") or {}
+        extractor = s.get("NEWS_ARCHIVE_EXTRACTOR")
+        self.base_extractor: Callable[[Page], Article] | None = load_object(extractor) if extractor else None
+        profile = s.get("NEWS_ARCHIVE_PROFILE")
+        self.profiles = load_profiles(profile) if profile else Profiles()
+        self.counts = RunCounts()
+        self.ingest_errors: Counter[str] = Counter()
+        self.report = RunReport(db_path=self.db_path, counts=self.counts)
+        self._buffer: list[dict[str, Any]] = []
+        self._buffer_since = time.monotonic()
+        self._pending: Any = None  # the Deferred of the batch being written
+        self._pool = ThreadPool(minthreads=1, maxthreads=1, name="archive-writer")
+        self._ingestor: Ingestor | None = None
+        self._extractor: SiteAwareExtractor | None = None
+        self._lock: runs.ArchiveLock | None = None
+        self._timer: task.LoopingCall | None = None
+        self._had_articles = False
+        self._failed: str | None = None
+        self._write_lock = threading.Lock()
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.news_archive_pipeline = self
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ArchivePipeline:
+        return cls(crawler)
+
+    # -- writer-thread work ---------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        if not self.lock_held:
+            self._lock = runs.ArchiveLock(self.db_path).acquire()
+        base = self.base_extractor
+        if base is None:
+            from archive.ingest import default_extractor
+
+            base = default_extractor
+        spider = self.crawler.spider
+        if (
+            getattr(spider, "profiles", None) is not None
+            and spider.profiles.sites
+            and not self.profiles.sites
+        ):
+            self.profiles = spider.profiles
+        self._extractor = SiteAwareExtractor(base, self.profiles)
+        self._ingestor = Ingestor.open(self.db_path, extractor=self._extractor)
+        db = self._ingestor.db
+        runs.mark_abandoned(db)
+        hosts = [site_of(u) for u in getattr(spider, "start_urls", [])]
+        self._had_articles = runs.site_has_articles(db, hosts)
+        args = {"start_urls": list(getattr(spider, "start_urls", [])), **self.run_args}
+        self.report.run_id = runs.start_run(db, "crawl", args)
+        self.report.started_at = datetime.now(UTC).isoformat(timespec="seconds")
+
+    def _write(self, items: list[dict[str, Any]], states: list[FetchState]) -> list[FetchState]:
+        """Ingest one batch, save fetch states, update the run's figures. Returns listing states for the
+        spider (pages the archive found to be listings)."""
+        assert self._ingestor is not None and self._extractor is not None
+        ing, ex = self._ingestor, self._extractor
+        pages: list[Page] = []
+        owners: list[dict[str, Any]] = []
+        ex.parts.clear()
+        ex.part_urls.clear()
+        for item in items:
+            parts = item.get("parts") or []
+            if parts:
+                urls = " ".join(str(p["url"]) for p in parts)
+                first = to_page(item, (("X-News-Archive-Parts", urls),))
+                later = [to_page(p, (("X-News-Archive-Part-Of", first.url),)) for p in parts]
+                ex.parts[first.url] = later
+                ex.part_urls.update(p.url for p in later)
+                pages.append(first)
+                owners.append(item)
+                for p in later:
+                    pages.append(p)
+                    owners.append({"_part_of": item, **p.__dict__})
+            else:
+                pages.append(to_page(item))
+                owners.append(item)
+        results = ing.ingest_many(pages, run_id=self.report.run_id) if pages else []
+        listing_states: list[FetchState] = []
+        now = datetime.now(UTC)
+        new_states: list[FetchState] = list(states)
+        first_result: dict[int, IngestResult] = {}
+        for page, owner, result in zip(pages, owners, results, strict=True):
+            part_of = owner.get("_part_of")
+            if part_of is not None:
+                parent = first_result.get(id(part_of))
+                if parent is not None and parent.status in ARTICLE_STATUSES:
+                    new_states.append(self._article_state(page, parent, now))
+                continue
+            first_result[id(owner)] = result
+            self.counts.add_status(result.status)
+            if result.status == "error":
+                self.ingest_errors["extract_error"] += 1
+                logger.warning("%s: extraction failed: %s", page.url, result.error)
+            if result.status in ARTICLE_STATUSES:
+                new_states.append(self._article_state(page, result, now))
+            elif result.status == "listing":
+                etag, lm = page.header("ETag"), page.header("Last-Modified")
+                listing_states.append(FetchState(page.url, "listing", etag, lm, fetch_state.iso(now)))
+            elif result.status in ("other", "skipped"):
+                etag, lm = page.header("ETag"), page.header("Last-Modified")
+                new_states.append(FetchState(page.url, "other", etag, lm, fetch_state.iso(now)))
+        fetch_state.save(ing.db, new_states)
+        runs.update_run(ing.db, self.report.run_id or 0, self.counts)
+        return listing_states
+
+    def _article_state(self, page: Page, result: IngestResult, now: datetime) -> FetchState:
+        assert self._ingestor is not None
+        row = self._ingestor.conn.execute(
+            "SELECT published_at, first_seen FROM articles WHERE id = ?", (result.article_id,)
+        ).fetchone()
+        published, first_seen = (row[0], row[1]) if row else (None, None)
+        visit = fetch_state.next_visit(now, published_at=published, first_seen=first_seen)
+        return FetchState(
+            page.url,
+            "article",
+            page.header("ETag"),
+            page.header("Last-Modified"),
+            fetch_state.iso(now),
+            fetch_state.iso(visit),
+        )
+
+    def _close(self, outcome: runs.Outcome, final_states: list[FetchState]) -> None:
+        if self._ingestor is None:
+            return
+        try:
+            fetch_state.save(self._ingestor.db, final_states)
+            assert self.report.run_id is not None
+            runs.finish_run(self._ingestor.db, self.report.run_id, self.counts, outcome)
+        finally:
+            self._ingestor.close()
+            self._ingestor = None
+            if self._lock is not None:
+                self._lock.release()
+
+    # -- reactor side ---------------------------------------------------------------------------------
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        from twisted.internet import reactor
+
+        return maybe_deferred_to_future(threads.deferToThreadPool(reactor, self._pool, fn, *args))  # type: ignore[arg-type]
+
+    async def open_spider(self) -> None:
+        self._pool.start()
+        try:
+            await self._call(self._open)
+        except Exception as exc:
+            self.report.error = str(exc)
+            raise
+        self._timer = task.LoopingCall(self._tick)
+        self._timer.start(max(self.batch_seconds / 2, 0.1), now=False)
+
+    def _tick(self) -> None:
+        if (
+            self._buffer
+            and time.monotonic() - self._buffer_since >= self.batch_seconds
+            and self._pending is None
+        ):
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(self._flush())
+
+    async def process_item(self, item: Any) -> Any:
+        if self._failed:
+            return item
+        if isinstance(item, Page):
+            item = {**item.__dict__}
+        if not self._buffer:
+            self._buffer_since = time.monotonic()
+        self._buffer.append(item)
+        if len(self._buffer) >= self.batch_size:
+            await self._flush()
+        return None
+
+    async def _flush(self) -> None:
+        # One batch in flight at a time: wait for the one being written (backpressure on the crawl).
+        while self._pending is not None:
+            await self._pending
+        if not self._buffer and not self._spider_states():
+            return
+        batch, self._buffer = self._buffer, []
+        states = self._take_states()
+        self._sync_counts()
+        self._pending = self._call(self._write, batch, states)
+        try:
+            listing_states = await self._pending
+        except Exception as exc:  # the archive cannot be written: stop the crawl, report it
+            self._failed = f"{type(exc).__name__}: {exc}"
+            logger.error("archive write failed: %s", self._failed)
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+            return
+        finally:
+            self._pending = None
+        spider = self.crawler.spider
+        for state in listing_states:
+            if hasattr(spider, "note_listing"):
+                spider.note_listing(state)
+
+    def _sync_counts(self) -> None:
+        """The spider's figures (every page it fetched, 304s, skips, failures) into the run's counts."""
+        spider, c = self.crawler.spider, self.counts
+        c.pages_fetched = getattr(spider, "pages_fetched", 0)
+        c.not_modified = getattr(spider, "not_modified", 0)
+        c.known_skipped = getattr(spider, "known_skipped", 0)
+        errors = type(c.errors)(getattr(spider, "errors", {}))
+        errors.update(self.ingest_errors)
+        c.errors = errors
+
+    def _spider_states(self) -> bool:
+        return bool(getattr(self.crawler.spider, "_fetched_states", None))
+
+    def _take_states(self) -> list[FetchState]:
+        take = getattr(self.crawler.spider, "take_fetch_states", None)
+        return list(take()) if take else []
+
+    async def close_spider(self) -> None:
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
+        if not self._failed:
+            await self._flush()
+        while self._pending is not None:
+            await self._pending
+
+    async def spider_closed(self, spider: Any, reason: str) -> None:
+        """The run's end: its figures, outcome and (for a completed run) the listings' validators."""
+        c = self.counts
+        self._sync_counts()
+        self.report.finish_reason = reason
+        completed = reason == "finished"
+        if self._failed:
+            outcome: runs.Outcome = "failed"
+            self.report.error = self._failed
+            self.ingest_errors["archive_error"] += 1
+            self._sync_counts()
+        elif not completed:
+            outcome = "interrupted"
+        else:
+            outcome = runs.classify(
+                c, had_articles_before=self._had_articles, max_error_ratio=self.max_error_ratio
+            )
+        final = (
+            spider.final_fetch_states(completed and not self._failed)
+            if hasattr(spider, "final_fetch_states")
+            else []
+        )
+        final += self._take_states()
+        self.report.outcome = outcome
+        self.report.ended_at = datetime.now(UTC).isoformat(timespec="seconds")
+        try:
+            await self._call(self._close, outcome, final)
+        finally:
+            self._pool.stop()
