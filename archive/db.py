@@ -195,6 +195,13 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not readonly:
+        # Before switching to WAL: changing a foreign database's journal mode would already alter its file.
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        if app_id not in (0, APPLICATION_ID) or (
+            app_id == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        ):
+            conn.close()
+            raise NotAnArchive(f"{path}: not a news-archive database (it holds other tables)")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
