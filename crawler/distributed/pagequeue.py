@@ -1,7 +1,9 @@
 """The Redis list of fetched pages between the workers and the writer, as a reliable queue.
 
-A page travels as one Redis string: a JSON header line (url, final_url, status, headers, fetched_at), a newline,
-then the body bytes exactly as received (no base64: JSON escapes every newline, so the first one ends the header).
+A page travels as one Redis string: a JSON header line holding the spider's item (url, final_url, status,
+headers, fetched_at, kind, the parts of a multi-page article...) with each body replaced by a reference, a
+newline, then the bodies exactly as received, one after the other (no base64: JSON escapes every newline, so
+the first one ends the header).
 
 Workers ``LPUSH`` onto ``<prefix>:pages``. The writer moves entries with ``BLMOVE``/``LMOVE`` (``RPOPLPUSH``
 on Redis before 6.2) into ``<prefix>:pages:processing`` and deletes that list only after the batch has been
@@ -13,54 +15,120 @@ delivers each page at least once and loses none.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 import redis
 
-from archive.page import Page
+from archive.page import Page, normalize_headers
 from crawler.distributed.keys import Keys
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class BadPageEntry(ValueError):
     """A queue entry that is not an encoded page (written by something else, or truncated)."""
 
 
-def encode_page(page: Page) -> bytes:
-    header = {
-        "v": FORMAT_VERSION,
-        "url": page.url,
-        "final_url": page.final_url,
-        "status": page.status,
-        "headers": [list(pair) for pair in page.headers],
-        "fetched_at": page.fetched_at.isoformat(),
-    }
-    return json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n" + page.body
+def _flatten(value: Any, blobs: list[bytes]) -> Any:
+    """JSON-able form of an item: bytes become {"$b": n} (the n-th blob), datetimes {"$dt": iso}."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        blobs.append(bytes(value))
+        return {"$b": len(blobs) - 1}
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, Mapping):
+        return {str(k): _flatten(v, blobs) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_flatten(v, blobs) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"cannot queue a value of type {type(value).__name__}")
 
 
-def decode_page(data: bytes) -> Page:
-    head, sep, body = data.partition(b"\n")
+def _restore(value: Any, blobs: list[bytes]) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and "$b" in value:
+            return blobs[int(value["$b"])]
+        if len(value) == 1 and "$dt" in value:
+            return datetime.fromisoformat(value["$dt"])
+        return {k: _restore(v, blobs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_restore(v, blobs) for v in value]
+    return value
+
+
+def encode_item(item: Mapping[str, Any]) -> bytes:
+    """One queue entry for a spider item (a dict with the Page fields, and whatever else the spider adds,
+    such as ``kind`` and a multi-page article's ``parts``): a JSON header line, then the raw bodies."""
+    blobs: list[bytes] = []
+    flat = _flatten(item, blobs)
+    header = {"v": FORMAT_VERSION, "item": flat, "sizes": [len(b) for b in blobs]}
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return b"".join([head, b"\n", *blobs])
+
+
+def decode_item(data: bytes) -> dict[str, Any]:
+    head, sep, rest = data.partition(b"\n")
     if not sep:
         raise BadPageEntry("no header line")
     try:
         header = json.loads(head)
-        if header.get("v") != FORMAT_VERSION:
-            raise BadPageEntry(f"unknown format version {header.get('v')!r}")
-        return Page(
-            url=str(header["url"]),
-            body=body,
-            status=int(header["status"]),
-            headers=tuple((str(k), str(v)) for k, v in header["headers"]),
-            final_url=header.get("final_url"),
-            fetched_at=datetime.fromisoformat(header["fetched_at"]),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        if isinstance(exc, BadPageEntry):
-            raise
+        if not isinstance(header, dict) or header.get("v") != FORMAT_VERSION:
+            raise BadPageEntry("unknown format version")
+        blobs, offset = [], 0
+        for size in header["sizes"]:
+            blobs.append(rest[offset : offset + int(size)])
+            offset += int(size)
+        if offset != len(rest):
+            raise BadPageEntry(f"bodies are {len(rest)} bytes, the header says {offset}")
+        item = _restore(header["item"], blobs)
+    except BadPageEntry:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise BadPageEntry(f"bad header: {exc}") from exc
+    if not isinstance(item, dict) or "url" not in item or "body" not in item:
+        raise BadPageEntry("not a page")
+    return item
+
+
+def page_fields(page: Page) -> dict[str, Any]:
+    return {
+        "url": page.url,
+        "final_url": page.final_url,
+        "status": page.status,
+        "headers": [list(pair) for pair in page.headers],
+        "body": page.body,
+        "fetched_at": page.fetched_at,
+    }
+
+
+def encode_page(page: Page) -> bytes:
+    return encode_item(page_fields(page))
+
+
+def decode_page(data: bytes) -> Page:
+    return page_from_item(decode_item(data))
+
+
+def page_from_item(item: Mapping[str, Any]) -> Page:
+    """The :class:`Page` of an item's main response (extra keys such as ``kind`` are ignored)."""
+    try:
+        fetched_at = item.get("fetched_at")
+        if isinstance(fetched_at, str):
+            fetched_at = datetime.fromisoformat(fetched_at)
+        extra = {"fetched_at": fetched_at} if isinstance(fetched_at, datetime) else {}
+        return Page(
+            url=str(item["url"]),
+            body=bytes(item["body"]),
+            status=int(item.get("status", 200)),
+            headers=normalize_headers(tuple(pair) for pair in item.get("headers") or ()),
+            final_url=item.get("final_url"),
+            **extra,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadPageEntry(f"not a page: {exc}") from exc
 
 
 def connect(url: str) -> redis.Redis:
@@ -77,6 +145,9 @@ class PageQueue:
     # -- workers --------------------------------------------------------------------------------------------
     def push(self, page: Page) -> None:
         self.client.lpush(self.keys.pages, encode_page(page))
+
+    def push_item(self, item: Mapping[str, Any]) -> None:
+        self.client.lpush(self.keys.pages, encode_item(item))
 
     def push_many(self, pages: Iterable[Page]) -> None:
         entries = [encode_page(p) for p in pages]
@@ -134,8 +205,8 @@ class PageQueue:
         if self._has_lmove:
             try:
                 if block_timeout > 0:
-                    return self.client.blmove(src, dst, block_timeout, "RIGHT", "LEFT")
-                return self.client.lmove(src, dst, "RIGHT", "LEFT")
+                    return cast(bytes | None, self.client.blmove(src, dst, block_timeout, "RIGHT", "LEFT"))
+                return cast(bytes | None, self.client.lmove(src, dst, "RIGHT", "LEFT"))
             except redis.ResponseError as exc:
                 if "unknown command" not in str(exc).lower():
                     raise

@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from archive.page import Page, normalize_headers
+from archive.page import Page
 from crawler.distributed.keys import Keys
-from crawler.distributed.pagequeue import PageQueue, connect
-
-
-def page_from_item(item: Any) -> Page:
-    """The :class:`Page` a spider yielded, as a Page or as a mapping with the same fields."""
-    if isinstance(item, Page):
-        return item
-    if isinstance(item, Mapping) and "url" in item and "body" in item:
-        fields: dict[str, Any] = {
-            "url": str(item["url"]),
-            "body": bytes(item["body"]),
-            "status": int(item.get("status", 200)),
-            "headers": normalize_headers(item.get("headers")),
-            "final_url": item.get("final_url"),
-        }
-        fetched_at = item.get("fetched_at")
-        if isinstance(fetched_at, datetime):
-            fields["fetched_at"] = fetched_at
-        elif isinstance(fetched_at, str):
-            fields["fetched_at"] = datetime.fromisoformat(fetched_at)
-        return Page(**fields)
-    raise DropItem(f"not a page: {type(item).__name__}")
+from crawler.distributed.pagequeue import PageQueue, connect, page_fields
 
 
 class RedisPagePipeline:
@@ -46,6 +24,12 @@ class RedisPagePipeline:
 
     def process_item(self, item: Any) -> Any:
         # Synchronous on purpose: when this returns, the page is in Redis, and only then may the request
-        # leave the in-flight record.
-        self.queue.push(page_from_item(item))
+        # leave the in-flight record. The item travels whole (kind, parts of a multi-page article...), so
+        # the writer hands the archive exactly what the single-process pipeline would.
+        if isinstance(item, Page):
+            self.queue.push_item(page_fields(item))
+        elif isinstance(item, Mapping) and "url" in item and "body" in item:
+            self.queue.push_item(item)
+        else:
+            raise DropItem(f"not a page: {type(item).__name__}")
         return item

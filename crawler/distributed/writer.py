@@ -14,10 +14,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from archive.ingest import IngestResult
 from archive.page import Page
-from crawler.distributed.pagequeue import BadPageEntry, PageQueue, decode_page
+from crawler.distributed.pagequeue import BadPageEntry, PageQueue, decode_item, page_from_item
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,11 @@ IngestBatch = Callable[[list[Page]], Sequence[IngestResult]]
 DEFAULT_BATCH_SIZE = 100
 # How long one blocking wait for pages lasts; also how quickly a stop request is noticed.
 POLL_SECONDS = 1.0
+
+
+def pages_for_item(item: dict[str, Any]) -> list[Page]:
+    """The pages to ingest for one queued spider item."""
+    return [page_from_item(item)]
 
 
 @dataclass
@@ -87,7 +93,7 @@ class PageWriter:
         pages: list[Page] = []
         for entry in entries:
             try:
-                pages.append(decode_page(entry))
+                pages.extend(pages_for_item(decode_item(entry)))
             except BadPageEntry as exc:
                 logger.error("setting aside a queue entry that is not a page: %s", exc)
                 self.queue.reject(entry)
