@@ -121,9 +121,33 @@ def best_node(all_lines: list[Line], cjk: bool) -> tuple[Any, float]:
         final = score * (1.0 - link_density(node, tl))
         if tag_of(node) in ("body", "html"):
             final *= 0.5
+        if _in_comments(node):
+            final *= 0.2
         if final > best_score:
             best, best_score = node, final
     return best, best_score
+
+
+_COMMENT_ATTR = re.compile(
+    r"comment|reply|replies|discuss|disqus|respond|pinglun|talkback|feedback|forum-post", re.I
+)
+
+
+def _in_comments(node: Any) -> bool:
+    """Reader comments look like articles (prose, punctuation); their containers say what they are."""
+    el = node
+    for _ in range(4):
+        if el is None:
+            return False
+        hint = attr_text(el)
+        if (
+            hint.strip()
+            and _COMMENT_ATTR.search(hint)
+            and not re.search(r"article|content|post-body|entry", hint)
+        ):
+            return True
+        el = el.getparent()
+    return False
 
 
 def is_boiler_container(el: Any, protect: Any) -> bool:

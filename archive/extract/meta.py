@@ -76,9 +76,20 @@ _LABEL_RE = re.compile(
     + r")\s*(?P<sep>[:：]|[/／](?!/)|(?<=记者|記者|编辑|編輯)\s|(?<=本报记者|本報記者|特约记者|特約記者)\s?)\s*"
 )
 
+_TIME = (
+    r"(?:\s*(?:T|\s|&nbsp;)?\s*(?P<H>\d{1,2})\s*[:：时時]\s*(?P<M>\d{2})(?:\s*[:：分]\s*(?P<S>\d{2}))?"
+    r"(?:\s*(?P<ampm>[AaPp]\.?[Mm]\.?)(?![A-Za-z]))?)?"
+)
+# 2021-01-19, 2021/1/19, 2021.01.19, 2021年01月19日; or (older US-style CMS pages) 9/17/2004 5:54:13 AM.
 DATE_RE = re.compile(
-    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:[-/.年]\s*)(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?"
-    r"(?:\s*(?:T|\s|&nbsp;)?\s*(?P<H>\d{1,2})\s*[:：时時]\s*(?P<M>\d{2})(?:\s*[:：分]\s*(?P<S>\d{2}))?)?"
+    r"(?<!\d)(?:(?P<y>(?:19|20)\d{2})\s*(?:[-/.年]\s*)(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?"
+    r"|(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>(?:19|20)\d{2})(?!\d))" + _TIME
+)
+LABELLED_DATE_RE = re.compile(
+    r"(?:"
+    + "|".join(sorted(map(re.escape, DATE_LABELS), key=len, reverse=True))
+    + r"|发表于|發表於|发布于|發佈於|Posted|Published)"
+    r"\s*(?:[:：]|on|at)?\s*(?=\d)"
 )
 _SEPARATORS = re.compile(r"\s*[|｜]\s*|\s{2,}|\s*[【】\[\]]\s*")
 _VIEWS_NUM = re.compile(r"^\s*(\d[\d,]*)")
@@ -119,7 +130,12 @@ def find_dates(text: str) -> list[tuple[re.Match[str], str]]:
 
 
 def date_iso(m: re.Match[str], offset: str = "") -> str | None:
-    y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+    if m["y"] is not None:
+        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+    else:
+        y, mo, d = int(m["uy"]), int(m["um"]), int(m["ud"])
+        if mo > 12 >= d:
+            mo, d = d, mo  # 17/9/2004: day first
     try:
         datetime(y, mo, d)
     except ValueError:
@@ -127,6 +143,11 @@ def date_iso(m: re.Match[str], offset: str = "") -> str | None:
     out = f"{y:04d}-{mo:02d}-{d:02d}"
     if m["H"] is not None:
         h, mi = int(m["H"]), int(m["M"])
+        ampm = (m["ampm"] or "").lower().replace(".", "")
+        if ampm == "pm" and h < 12:
+            h += 12
+        elif ampm == "am" and h == 12:
+            h = 0
         if h > 23 or mi > 59:
             return out
         out += f"T{h:02d}:{mi:02d}"
@@ -167,10 +188,18 @@ def parse_fields_line(line: str) -> list[Found]:
 
 def clean_names(value: str) -> str | None:
     """Names only, one space apart: role words and brackets removed."""
+    if re.search(r"[=<>\"{}]", value):
+        return None  # template debris ("size=20"), not a name
+    value = re.split(r"[:：)）]", value, maxsplit=1)[0]
+    value = re.sub(r"(?:发自|發自).*$", "", value)
     value = re.sub(r"[（(\[【][^)）\]】]*[)）\]】]", " ", value)  # "(实习)" "(图)"
     value = _ROLE_WORDS.sub(" ", value)
     names = [n.strip(" 　:：·.") for n in _NAME_SPLIT.split(value)]
     names = [n for n in names if n and not n.isdigit() and len(n) <= 20]
+    if 2 <= len(names) <= 3 and all(len(n) == 1 and "\u4e00" <= n <= "\u9fff" for n in names):
+        names = [
+            "".join(names)
+        ]  # "赵  培": a two-character name spaced out to align with three-character ones
     return " ".join(names) or None
 
 
@@ -199,6 +228,13 @@ def read_lines(lines: list[str], fields: Fields) -> None:
         line = clean(line)
         if not line or len(line) > 300:
             continue
+        if not fields.date_labelled:
+            lm = LABELLED_DATE_RE.search(line)
+            if lm:
+                dates = find_dates(line[lm.end() :][:40])
+                if dates and dates[0][0].start() == 0:
+                    fields.published_at = dates[0][1]
+                    fields.date_labelled = True
         for f in parse_fields_line(line):
             if f.kind == "date":
                 if not fields.date_labelled:
@@ -231,3 +267,35 @@ def read_lines(lines: list[str], fields: Fields) -> None:
     fields.credits = {k: v for k, v in fields.credits.items() if v}
     if fields.editor is None and "responsible_editor" in fields.credits:
         fields.editor = fields.credits["responsible_editor"]
+
+
+_REPORTER = re.compile(r"(?:记者|記者|通讯员|通訊員|实习生|實習生)\s*")
+_BRACKETED = re.compile(r"[（(]([^()（）]{2,40})[)）]")
+_NAME_TOKEN = re.compile(r"^[\u4e00-\u9fff·]{2,4}$|^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}$")
+_NAME_END = re.compile(r"发自|發自|报道|報道|摄影|攝影|/|／|摄|攝|电|電|讯|訊|供图|供圖|\d")
+
+
+def byline_names(text: str, short: bool) -> str | None:
+    """Reporter names from a byline: ``本报记者 张三 李四``, ``（记者 张三）``, ``XX报记者张三发自北京``.
+
+    In a long paragraph only the bracketed form counts ("记者近日从..." is prose, not a byline).
+    """
+    spans = [m.group(1) for m in _BRACKETED.finditer(text)] if not short else [text]
+    for span in spans:
+        m = _REPORTER.search(span)
+        if not m:
+            continue
+        rest = span[m.end() :]
+        end = _NAME_END.search(rest)
+        if end:
+            rest = rest[: end.start()]
+        tokens = [t for t in _NAME_SPLIT.split(rest.strip(" ）)")) if t]
+        names: list[str] = []
+        for tok in tokens:
+            if _NAME_TOKEN.match(tok):
+                names.append(tok)
+            else:
+                break
+        if names and (short or len(rest.strip()) <= 20):
+            return " ".join(names)
+    return None

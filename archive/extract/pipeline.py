@@ -295,6 +295,7 @@ def run(page: Page, parser_version: str) -> Article:
         titled=_titled(root, node_set),
         site_name=clean(head.metas.get("og:site_name") or ""),
     )
+    src.near = _near_title_lines(all_lines, node_set, spam_lines)
     tres = choose_title(src, article_text)
     spam.extend(tres.spam)
     art.title = clean(tres.title) or None
@@ -313,38 +314,43 @@ def run(page: Page, parser_version: str) -> Article:
     published = fields.published_at
     structured = _structured_date(head, root)
     if not fields.date_labelled:
-        published = None
-        for text in [ln.text for ln in top if len(ln.text) <= 120] + head_blocks[:2]:
-            found = meta_mod.find_dates(text)
-            if found:
-                published = found[0][1]
-                break
+        published = _nearest_date(all_lines, title_idx, body_start, body_end, spam_lines)
     if structured and (published is None or ("T" not in published and structured[:10] == published[:10])):
         published = structured
     if published is None:
         m = _URL_DATE.search(page.effective_url or "")
         if m:
             published = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
-    if fields.author is None:
-        for text in head_blocks[:2] + tail_blocks[-3:]:
-            m = _INLINE_AUTHOR.search(text)
-            if m:
-                fields.author = meta_mod.clean_names(m.group(1))
+    bylines: set[str] = set()
+    title_norm = _norm(art.title or "")
+    if fields.author is None and cjk:
+        for text in head_blocks[:3] + tail_blocks[-4:][::-1]:
+            short = len(text) <= 40
+            names = meta_mod.byline_names(text, short)
+            if names:
+                fields.author = names
+                if short:
+                    bylines.add(text)
                 break
+    if fields.author is None and cjk and title_idx >= 0:
+        # Essays and reposts: the author's name alone on the line under the headline.
+        following = [
+            ln.text
+            for ln in all_lines[title_idx + 1 : title_idx + 4]
+            if _norm(ln.text) not in title_norm and not meta_mod.is_field_line(ln.text)
+        ]
+        for text in following[:1]:
+            if re.fullmatch(r"[\u4e00-\u9fff]{2,3}(?:[、 ][\u4e00-\u9fff]{2,3}){0,2}", text):
+                fields.author = meta_mod.clean_names(text)
+                bylines.add(text)
+    if fields.author is None and not cjk:
+        for text in head_blocks[:2]:
             m = _BY_LINE.match(text)
-            if m and not cjk:
+            if m:
                 fields.author = clean(m.group(1).replace(" and ", ", "))
                 break
     if fields.author is None:
-        fields.author = (
-            _ld_author(head.ld("author"))
-            or (
-                clean(head.metas.get("author"))
-                if not cjk and len(clean(head.metas.get("author"))) < 60
-                else None
-            )
-            or None
-        )
+        fields.author = _ld_author(head.ld("author")) or _meta_author(head.metas.get("author"), cjk)
 
     # Body: drop the title, metadata and credit lines, and whatever preceded the title in the content block.
     kept: list[body_mod.Block] = []
@@ -356,7 +362,7 @@ def run(page: Page, parser_version: str) -> Article:
         if title_norm and i < 6 and _norm(b.text) == title_norm:
             kept = [k for k in kept if k.kind == "img"]
             continue
-        if meta_mod.is_field_line(b.text):
+        if meta_mod.is_field_line(b.text) or b.text in bylines:
             continue
         if (
             (i < 4 or i >= len(blocks) - 3)
@@ -397,11 +403,90 @@ def run(page: Page, parser_version: str) -> Article:
     return art
 
 
+def _meta_author(value: str | None, cjk: bool) -> str | None:
+    """<meta name=author>, when it names people rather than the site."""
+    value = clean(value)
+    if (
+        not value
+        or len(value) > 40
+        or re.search(r"[网網站报報社]$|\.(?:com|cn|net|org)|www|http", value, re.I)
+    ):
+        return None
+    return meta_mod.clean_names(value) if cjk else value
+
+
 _NORM = re.compile(r"[\s\u3000\"“”'‘’《》「」:：,，]+")
 
 
 def _norm(s: str) -> str:
     return _NORM.sub("", s)
+
+
+_STAT_LINE = re.compile(r"[:：]\s*[\d,]+\s*$")
+
+
+def _nearest_date(
+    all_lines: list[Line], title_idx: int, body_start: int, body_end: int, spam_lines: set[str]
+) -> str | None:
+    """The date shown closest to the headline (or the body start), outside link lists and prose.
+
+    Archive calendars and "related" lists are links; the body's prose mentions other dates; the date a page
+    shows for itself sits by the headline, or for blogs in the line under the post.
+    """
+    anchor = title_idx if title_idx >= 0 else body_start
+    best: tuple[float, str] | None = None
+    ranges = list(range(max(0, anchor - 25), min(len(all_lines), body_start + 3)))
+    ranges += list(range(max(body_start + 3, body_end - 3), min(len(all_lines), body_end + 12)))
+    for i in ranges:
+        ln = all_lines[i]
+        if ln.length > 150 or (ln.link_density > 0.5 and ln.length > 60) or ln.text in spam_lines:
+            continue
+        found = meta_mod.find_dates(ln.text)
+        if not found:
+            continue
+        iso = found[0][1]
+        distance = float(abs(i - anchor)) + (0.5 if i < anchor else 0.0) + (3.0 if i >= body_end else 0.0)
+        if "T" not in iso:
+            distance += 0.25
+        if best is None or distance < best[0]:
+            best = (distance, iso)
+    return best[1] if best else None
+
+
+def _near_title_lines(all_lines: list[Line], node_set: set[Any], spam_lines: set[str]) -> list[str]:
+    """Short lines where a headline sits in layouts without <h1>: just above the metadata line or the body.
+
+    Ordered best first: the line right above the first metadata line, then the lines just above the body,
+    then a short first line of the body itself.
+    """
+    start = next((i for i, ln in enumerate(all_lines) if ln.block in node_set), len(all_lines))
+    window = all_lines[max(0, start - 12) : start + 3]
+    out: list[str] = []
+
+    def ok(text: str) -> bool:
+        return (
+            5 <= len(text) <= 80
+            and text not in spam_lines
+            and not meta_mod.is_field_line(text)
+            and not _STAT_LINE.search(text)
+        )
+
+    for i, ln in enumerate(window):
+        if i > 0 and (
+            meta_mod.is_field_line(ln.text) or (meta_mod.find_dates(ln.text) and len(ln.text) <= 60)
+        ):
+            prev = window[i - 1].text
+            if ok(prev) and window[i - 1].link_density < 0.5:
+                out.append(prev)
+                break
+    for ln in all_lines[max(0, start - 3) : start][::-1]:
+        if ok(ln.text) and ln.link_density < 0.5 and ln.text not in out:
+            out.append(ln.text)
+    for ln in all_lines[start : start + 3]:
+        first = ln.text
+        if ok(first) and len(first) <= 40 and first[-1] not in "。！？.!?" and first not in out:
+            out.append(first)
+    return out
 
 
 def _titled(root: Any, node_set: set[Any]) -> list[str]:

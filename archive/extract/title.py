@@ -35,6 +35,7 @@ class TitleSources:
     script: str = ""
     titled: list[str] = field(default_factory=list)  # elements whose class/id says "title"
     site_name: str = ""
+    near: list[str] = field(default_factory=list)  # short lines above the metadata / body, best first
 
 
 @dataclass
@@ -55,7 +56,7 @@ def segments(title: str) -> list[str]:
     return [s.strip() for s in _SEP.split(title) if s and s.strip()]
 
 
-def strip_site(title: str, site_name: str = "") -> str:
+def strip_site(title: str, site_name: str = "", article: str = "") -> str:
     """Drop site-name and section segments from a headline, keeping the headline itself."""
     segs = segments(title)
     if len(segs) <= 1:
@@ -71,6 +72,9 @@ def strip_site(title: str, site_name: str = "") -> str:
         joined = title[first : last + len(keep[-1])]
         if all(not _looks_like_site(s, site_name) for s in segments(joined)):
             return joined.strip()
+    if article:
+        # "Headline - Section - powered by X": the segment the page's own text is about.
+        return max(keep, key=lambda seg: (_overlap(seg, article) >= 0.6, len(seg)))
     return max(keep, key=len)
 
 
@@ -114,9 +118,10 @@ def choose_title(src: TitleSources, article: str) -> TitleResult:
             structured.append(stripped)
 
     # 1. A structured candidate that <title> confirms (the headline appears in it): the longest such.
+    near = [clean(n) for n in src.near if clean(n)]
     confirmed = [
         c
-        for c in structured
+        for c in structured + [n for n in near if len(n) >= 6]
         if len(c) >= 4 and html_title and (c in html_title or _norm(c) in _norm(html_title))
     ]
     if confirmed:
@@ -137,8 +142,15 @@ def choose_title(src: TitleSources, article: str) -> TitleResult:
     h1s = [h for h in h1s if not _looks_like_site(h, src.site_name)]
     if len(h1s) == 1 and len(h1s[0]) >= 4:
         return TitleResult(h1s[0], spam)
+    # 4. <title> says nothing about this article (a site name, "显示"): the line above the metadata.
+    if near and (
+        not html_title
+        or _looks_like_site(strip_site(html_title, src.site_name), src.site_name)
+        or not (set(html_title) & set("".join(near)) and _overlap(html_title, article) >= 0.5)
+    ):
+        return TitleResult(near[0], spam)
     if html_title:
-        return TitleResult(strip_site(html_title, src.site_name) or None, spam)
+        return TitleResult(strip_site(html_title, src.site_name, article) or None, spam)
     if h1s:
         return TitleResult(h1s[0], spam)
     return TitleResult(None, spam)
@@ -149,3 +161,12 @@ _NORM = re.compile(r"[\s\u3000\"“”'‘’《》「」:：,，]+")
 
 def _norm(s: str) -> str:
     return _NORM.sub("", s)
+
+
+def _overlap(title: str, article: str) -> float:
+    """Share of the title's characters that occur in the article: low for a title about something else."""
+    chars = [ch for ch in title if not ch.isspace()]
+    if not chars or not article:
+        return 0.0
+    pool = set(article)
+    return sum(1 for ch in chars if ch in pool) / len(chars)
