@@ -7,11 +7,18 @@ test runs the real command in a temporary directory and inspects the archive it 
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
+import sqlite3
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import opencc
 import pytest
@@ -19,6 +26,7 @@ import pytest
 from crawler.demo import make_site
 from crawler.demo.server import SITE_DIR, DemoServer, load_manifest
 
+REPO = Path(__file__).resolve().parent.parent
 MANIFEST = load_manifest()
 ARTICLES = MANIFEST["articles"]
 HREF = re.compile(rb'href="([^"#]+)"')
@@ -214,3 +222,129 @@ def test_server_answers_conditional_requests_and_records_requests(server: DemoSe
     assert get(server.url + "/news/index.html", {"If-None-Match": '"other"'})[0] == 200
     assert server.was_requested("/news/index.html")
     assert not server.was_requested("/news/preview/2024-11-draft.html")
+
+
+# --- `news-archive demo`, end to end --------------------------------------------------------------------------
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from crawler.cli import main; main()", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    pytest.importorskip("crawler.run", reason="the crawler (issue #4) has not landed")
+    cwd = tmp_path_factory.mktemp("demo")
+    proc = run_cli("demo", "--json", cwd=cwd)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    return cwd, json.loads(proc.stdout)
+
+
+def records_by_path(db: Path) -> dict[str, tuple[str, str | None, str | None]]:
+    """URL path -> (article id, duplicate_of, lang), for every URL an article was found at."""
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute(
+            "SELECT u.url, a.id, a.duplicate_of, a.lang FROM article_urls u JOIN articles a ON a.id = u.article_id"
+        ).fetchall()
+    return {urlsplit(url).path: (aid, dup, lang) for url, aid, dup, lang in rows}
+
+
+def test_demo_archives_the_site(demo_run: tuple[Path, dict]) -> None:
+    cwd, summary = demo_run
+    db = cwd / "demo.db"
+    with closing(sqlite3.connect(db)) as conn:
+        n_articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        (errors,) = conn.execute("SELECT errors FROM runs").fetchone()
+    assert n_articles >= 30 and summary["articles"] == n_articles
+    by_path = records_by_path(db)
+    # Every article page of every section is archived.
+    for a in ARTICLES:
+        assert a["path"] in by_path, a["path"]
+    # Listing and index pages are not.
+    assert not set(MANIFEST["listings"]) & set(by_path)
+    assert summary["listings_archived"] == []
+    # The 404 and the 500 were met and recorded as errors of the run.
+    errors = json.loads(errors)
+    assert errors.get("http_4xx", 0) >= 1 and errors.get("http_5xx", 0) >= 1
+    met = {e["path"]: e["statuses"] for e in summary["errors"]}
+    assert met[MANIFEST["broken_links"][0]][-1] == 404
+    assert met[next(iter(MANIFEST["errors"]))][-1] == 500
+
+
+def test_demo_obeys_robots_txt(demo_run: tuple[Path, dict]) -> None:
+    cwd, summary = demo_run
+    # The server's own log says the disallowed page was never requested, and nothing under it is stored.
+    assert summary["robots"]["disallowed"] == MANIFEST["disallowed"]
+    assert summary["robots"]["fetched"] == []
+    with closing(sqlite3.connect(cwd / "demo.db")) as conn:
+        stored = conn.execute("SELECT count(*) FROM responses WHERE url LIKE '%/news/preview/%'").fetchone()[
+            0
+        ]
+    assert stored == 0
+
+
+def test_demo_collapses_copies_and_links_the_reprint(demo_run: tuple[Path, dict]) -> None:
+    cwd, _ = demo_run
+    by_path = records_by_path(cwd / "demo.db")
+    (dup,) = [a for a in ARTICLES if a["also_at"]]
+    (second,) = dup["also_at"]
+    # The same article at two paths (one of them also linked with ?utm_source=) is one record with both URLs.
+    assert by_path[dup["path"]][0] == by_path[second][0]
+    with closing(sqlite3.connect(cwd / "demo.db")) as conn:
+        urls = [
+            u
+            for (u,) in conn.execute(
+                "SELECT url FROM article_urls WHERE article_id = ?", (by_path[second][0],)
+            )
+        ]
+    assert len(urls) >= 2
+    # The Traditional reprint is its own record, linked to the Simplified original.
+    (copy,) = [a for a in ARTICLES if a["syndicated_from"]]
+    original_id, original_dup, original_lang = by_path[copy["syndicated_from"]]
+    copy_id, copy_dup, copy_lang = by_path[copy["path"]]
+    assert copy_id != original_id and original_dup is None
+    assert copy_dup == original_id
+    assert (original_lang, copy_lang) == ("zh-Hans", "zh-Hant")
+
+
+def test_demo_search_finds_both_scripts(demo_run: tuple[Path, dict]) -> None:
+    cwd, summary = demo_run
+    assert {h["lang"] for h in summary["search"]["hits"]} >= {"zh-Hans", "zh-Hant"}
+    by_path = records_by_path(cwd / "demo.db")
+    lang_of = {aid: lang for aid, _, lang in by_path.values()}
+    for query in (MANIFEST["search_example"]["query"], MANIFEST["search_example"]["traditional"]):
+        proc = run_cli("search", query, "--db", "demo.db", "--json", cwd=cwd)
+        assert proc.returncode == 0, proc.stderr
+        hits = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+        assert {lang_of[h["id"]] for h in hits} >= {"zh-Hans", "zh-Hant"}, query
+
+
+def test_demo_starts_fresh_and_prints_a_summary(demo_run: tuple[Path, dict]) -> None:
+    cwd, _ = demo_run
+    proc = run_cli("demo", cwd=cwd)  # a second run: the first archive is moved aside
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    assert "demo.db exists: moved it to demo.db.bak" in out
+    assert (cwd / "demo.db.bak").is_file()
+    with closing(sqlite3.connect(cwd / "demo.db")) as conn:
+        assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+    for expected in (
+        "Archived",
+        "青石市人民政府",
+        "Big5",
+        "Duplicates:",
+        "Spam removed:",
+        "robots.txt",
+        "HTTP 404",
+        "HTTP 500",
+        "醫院",
+    ):
+        assert expected in out, expected

@@ -703,6 +703,25 @@ def big5_listing(entries: list[Entry], i: int, n_pages: int, extra: str = "") ->
 
 # --- assembling the site ---------------------------------------------------------------------------------------
 
+# What each section is, for the demo's summary: name, layout, encoding, listing directory.
+SECTIONS = {
+    "zz": {"name": "青石新闻网", "layout": "regional portal (seed-like)", "encoding": "UTF-8", "dir": "/zz/"},
+    "gov": {"name": "青石市人民政府", "layout": "TRS-style gov portal", "encoding": "UTF-8", "dir": GOV_DIR},
+    "old": {"name": "白沙新闻网", "layout": "old table layout", "encoding": "GB2312/GBK", "dir": OLD_LIST},
+    "news": {
+        "name": "青石晚报",
+        "layout": "modern <article> + JSON-LD",
+        "encoding": "UTF-8",
+        "dir": "/news/",
+    },
+    "big5": {
+        "name": "青石新聞網 繁體版",
+        "layout": "Big5 Traditional",
+        "encoding": "Big5-HKSCS",
+        "dir": "/big5/",
+    },
+}
+
 # Which page carries which kind of spam (by section and story key).
 SPAM_AT = {
     ("zz", "c3893"): "seed",
@@ -930,6 +949,7 @@ def manifest(site: Site) -> dict[str, Any]:
         "listings": sorted(site.listings),
         "utm_variant": f"{zz_path(next(s for s in content.ZZ if s.key == EXACT_COPY_KEY))}{UTM_QUERY}",
         "search_example": {"query": "医院", "traditional": "醫院"},
+        "sections": SECTIONS,
         "articles": [
             {
                 "path": e.path,
