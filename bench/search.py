@@ -68,8 +68,10 @@ def vocabulary(rng: random.Random, tail: int = 6000) -> list[str]:
     return vocab
 
 
-def generate(rng: random.Random, vocab: list[str], n: int) -> list[tuple[str, str, str, str, str]]:
-    """n articles as (id, site, published_at, title, body)."""
+def generate(
+    rng: random.Random, vocab: list[str], n: int, first: int = 0
+) -> list[tuple[str, str, str, str, str]]:
+    """n articles as (id, site, published_at, title, body), numbered from ``first``."""
     weights = [1.0 / (rank + 1) ** 1.05 for rank in range(len(vocab))]
     cum = []
     total = 0.0
@@ -101,7 +103,7 @@ def generate(rng: random.Random, vocab: list[str], n: int) -> list[tuple[str, st
             title, body = s2t.convert(title), s2t.convert(body)
         day = 18262 + rng.randint(0, 3 * 365)  # 2020-01-01 + up to three years
         published = time.strftime("%Y-%m-%dT%H:%M:00+08:00", time.gmtime(day * 86400 + rng.randint(0, 86399)))
-        out.append((f"a{i:06d}", rng.choice(SITES), published, title, body))
+        out.append((f"a{first + i:06d}", rng.choice(SITES), published, title, body))
     return out
 
 
@@ -113,7 +115,7 @@ def build(path: Path, n: int, seed: int) -> list[str]:
     started = time.perf_counter()
     batch = 5000
     for start in range(0, n, batch):
-        rows = generate(rng, vocab, min(batch, n - start))
+        rows = generate(rng, vocab, min(batch, n - start), start)
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(
             "INSERT INTO articles (id, url, site, title, published_at, body, first_seen, last_seen, content_hash)"

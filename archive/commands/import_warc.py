@@ -1,14 +1,41 @@
-"""`news-archive import`."""
+"""`news-archive import PATH...`: ingest the HTML responses of WARC files through the one ingest path."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 
 from archive.cli import db_option
+from archive.ingest import Ingestor
+from archive.warc import DEFAULT_BATCH, ImportReport, import_files
 
 
 @click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @db_option
-def command(db_path: str) -> None:
-    """Not implemented yet."""
-    raise click.ClickException("not implemented yet")
+@click.option(
+    "--batch-size", default=DEFAULT_BATCH, show_default=True, type=click.IntRange(min=1), hidden=True
+)
+def command(paths: tuple[str, ...], db_path: str, batch_size: int) -> None:
+    """Import WARC files (.warc, .warc.gz): every HTML response is archived as a crawl would archive it.
+
+    Each batch of pages is committed as it goes, so an interrupted import keeps what it did and running it
+    again completes it without duplicates. A truncated or damaged file is reported with its offset (the
+    pages before the damage are kept) and the exit status is 1.
+    """
+    progress = sys.stderr.isatty()
+
+    def on_batch(report: ImportReport) -> None:
+        if progress:
+            click.echo(f"\r{report.records} records, {report.pages} pages ingested", nl=False, err=True)
+
+    with Ingestor.open(db_path) as ingestor:
+        report = import_files(ingestor, paths, batch_size=batch_size, on_batch=on_batch)
+    if progress:
+        click.echo("", err=True)
+    click.echo(report.summary())
+    for error in report.errors:
+        click.echo(f"news-archive: error: {error}", err=True)
+    if report.errors:
+        sys.exit(1)

@@ -1,0 +1,304 @@
+"""Reading WARC files (warcio): HTTP responses become Pages for the one ingest path; ``import`` runs.
+
+Each ``response`` record with an HTML payload becomes a :class:`~archive.page.Page`: its URL (the request's,
+when a redirect in the same file or our own export names it), the final URL, the status, the original
+headers in order, the payload bytes after transfer and content decoding, and the WARC-Date as ``fetched_at``.
+Other records (warcinfo, request, metadata, revisit, resource, redirects, non-HTML payloads) are skipped and
+counted.
+
+warcio stops silently at a truncated file, so truncation is detected here: a record whose content ends before
+its Content-Length, or an iteration that ends before the end of the file, is an error naming the file and the
+offset; what was read before it is ingested (and committed) all the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
+
+from archive.errors import BadInput
+from archive.page import Page
+
+# Headers that describe the bytes on the wire, not the payload stored (which is decoded). A WARC export
+# renames them with this prefix (as pywb does) so the record stays valid; import restores them.
+ORIG_PREFIX = "X-Archive-Orig-"
+WIRE_HEADERS = ("Content-Encoding", "Transfer-Encoding", "Content-Length")
+# Our exports name the URL originally requested when a redirect led to the stored response.
+REQUESTED_URL_HEADER = "X-News-Archive-Requested-URL"
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_DECODABLE = {"", "identity", "gzip", "x-gzip", "deflate", "br"}
+_DRAIN = 1 << 16
+DEFAULT_BATCH = 100
+
+
+@dataclass
+class ImportReport:
+    """What an import read and what the ingest path made of it."""
+
+    files: int = 0
+    records: int = 0
+    pages: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        s = self.statuses
+        skipped = ", ".join(f"{n} {k}" for k, n in sorted(self.skipped.items())) or "none"
+        return (
+            f"{self.files} file(s), {self.records} records read, {self.pages} pages ingested: "
+            f"{s['new']} new, {s['updated']} updated, {s['unchanged']} unchanged, {s['duplicate']} duplicate "
+            f"articles; {s['listing']} listing, {s['other']} other, {s['skipped']} not archived as articles, "
+            f"{s['error']} extraction errors; skipped records: {skipped}; file errors: {len(self.errors)}"
+        )
+
+
+def restore_headers(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Undo an export's renaming of the wire headers (``X-Archive-Orig-Content-Encoding`` -> ``Content-Encoding``)."""
+    names = {k.lower() for k, _ in headers}
+    restored = {h.lower() for h in WIRE_HEADERS if (ORIG_PREFIX + h).lower() in names}
+    out: list[tuple[str, str]] = []
+    for name, value in headers:
+        lname = name.lower()
+        if lname in restored or lname == REQUESTED_URL_HEADER.lower():
+            continue  # the export's own value: the original one follows under the prefixed name
+        if lname.startswith(ORIG_PREFIX.lower()) and lname[len(ORIG_PREFIX) :] in restored:
+            name = name[len(ORIG_PREFIX) :]
+        out.append((name, value))
+    return out
+
+
+def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
+    lname = name.lower()
+    for k, v in headers:
+        if k.lower() == lname:
+            return v
+    return None
+
+
+def _is_html(headers: Sequence[tuple[str, str]], head: bytes) -> bool:
+    ctype = (_header(headers, "Content-Type") or "").split(";", 1)[0].strip().lower()
+    if ctype:
+        return ctype in HTML_TYPES
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(b"<")
+
+
+def _warc_date(value: str | None) -> datetime:
+    if value:
+        try:
+            moment = datetime.fromisoformat(value.strip())
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return datetime.now(UTC)
+
+
+def _drain(record: ArcWarcRecord) -> int:
+    """Read what is left of a record's block; return how many of its declared bytes never came (truncation)."""
+    stream = record.raw_stream
+    while stream.read(_DRAIN):
+        pass
+    return int(getattr(stream, "limit", 0) or 0)
+
+
+class WarcReader:
+    """Iterate the Pages of one WARC file, counting what is skipped; raises BadInput on a damaged file."""
+
+    def __init__(self, path: str | Path, report: ImportReport) -> None:
+        self.path = Path(path)
+        self.report = report
+        self.redirects: dict[str, str] = {}
+
+    def _fail(self, what: str, offset: int) -> BadInput:
+        return BadInput(f"{self.path}: {what} at offset {offset}")
+
+    def _looks_like_warc(self) -> bool:
+        """Whether the file starts as a WARC (or gzipped) file does: tells a damaged WARC from another file."""
+        with self.path.open("rb") as fh:
+            head = fh.read(5)
+        return head.startswith((b"WARC/", b"\x1f\x8b"))
+
+    def pages(self) -> Iterator[Page]:
+        try:
+            fh = self.path.open("rb")
+        except OSError as exc:
+            raise BadInput(f"{self.path}: cannot read ({exc.strerror or exc})") from None
+        with fh:
+            size = os.fstat(fh.fileno()).st_size
+            iterator = ArchiveIterator(fh, no_record_parse=False)
+            offset = 0
+            try:
+                for record in iterator:
+                    # Where this record starts (get_record_offset() would read it to its end first).
+                    offset = iterator.offset
+                    if record.format.startswith("warc") and (
+                        not record.rec_type or record.rec_headers.get_header("Content-Length") is None
+                    ):
+                        raise self._fail("truncated or damaged WARC record", offset)
+                    self.report.records += 1
+                    page = self._page(record)
+                    if _drain(record):
+                        raise self._fail("truncated WARC record", offset)
+                    if page is not None:
+                        yield page
+                end = iterator.offset
+            except ArchiveLoadFailed as exc:
+                reason = "damaged WARC" if self._looks_like_warc() else "not a WARC file"
+                raise self._fail(f"{reason} ({str(exc).splitlines()[0][:80]})", offset) from None
+            except BadInput:
+                raise
+            except Exception as exc:  # warcio's parsers fail in many ways on damaged input
+                raise self._fail(f"damaged WARC ({type(exc).__name__}: {exc})", offset) from None
+            if size == 0:
+                raise self._fail("empty file, not a WARC", 0)
+            if end < size:
+                raise self._fail(
+                    "truncated or damaged WARC" if self._looks_like_warc() else "not a WARC file", end
+                )
+
+    def _page(self, record: ArcWarcRecord) -> Page | None:
+        if record.rec_type != "response":
+            self.report.skipped[record.rec_type or "unknown"] += 1
+            return None
+        http = record.http_headers
+        if http is None or not http.protocol.upper().startswith("HTTP"):
+            self.report.skipped["response without HTTP headers"] += 1
+            return None
+        url = record.rec_headers.get_header("WARC-Target-URI") or ""
+        headers = list(http.headers)
+        try:
+            status = int(http.get_statuscode())
+        except (TypeError, ValueError):
+            self.report.skipped["response with a bad status line"] += 1
+            return None
+        if 300 <= status < 400 and _header(headers, "Location"):
+            from urllib.parse import urljoin
+
+            target = urljoin(url, _header(headers, "Location") or "")
+            self.redirects[target] = self.redirects.get(url, url)
+            self.report.skipped["redirect"] += 1
+            return None
+        requested = _header(headers, REQUESTED_URL_HEADER)
+        headers = restore_headers(headers)
+        encoding = (_header(headers, "Content-Encoding") or "").strip().lower()
+        if encoding not in _DECODABLE:
+            self.report.skipped[f"content encoding {encoding}"] += 1
+            return None
+        stream = record.content_stream()
+        head = stream.read(1024)
+        if not _is_html(headers, head):
+            self.report.skipped["not HTML"] += 1
+            return None
+        body = head + stream.read()
+        return Page(
+            url=requested or self.redirects.get(url, url),
+            body=body,
+            status=status,
+            headers=tuple(headers),
+            final_url=url,
+            fetched_at=_warc_date(record.rec_headers.get_header("WARC-Date")),
+        )
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _save_run(conn: Any, run_id: int, report: ImportReport, outcome: str | None) -> None:
+    s = report.statuses
+    errors: Counter[str] = Counter()
+    if report.errors:
+        errors["bad_file"] = len(report.errors)
+    if s["error"]:
+        errors["extract_error"] = s["error"]
+    conn.execute(
+        "UPDATE runs SET pages_fetched = ?, articles_new = ?, articles_updated = ?, articles_unchanged = ?,"
+        " articles_duplicate = ?, errors = ?, ended_at = ?, outcome = ? WHERE id = ?",
+        (
+            report.pages,
+            s["new"],
+            s["updated"],
+            s["unchanged"],
+            s["duplicate"],
+            json.dumps(dict(errors)),
+            _now() if outcome else None,
+            outcome,
+            run_id,
+        ),
+    )
+
+
+def import_files(
+    ingestor: Any,
+    paths: Sequence[str | Path],
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    on_batch: Any = None,
+) -> ImportReport:
+    """Ingest the HTML responses of WARC files through ``ingestor`` (an :class:`archive.ingest.Ingestor`).
+
+    Pages go in batches (each committed by the ingest path), so an error or an interruption keeps every
+    batch before it. A damaged file is reported in ``errors`` and the next file is read. The run is recorded
+    in ``runs`` (kind ``import``) with its figures after every batch and its outcome at the end.
+    """
+    report = ImportReport()
+    conn = ingestor.conn
+    cur = conn.execute(
+        "INSERT INTO runs (kind, args, started_at) VALUES ('import', ?, ?)",
+        (json.dumps({"files": [str(p) for p in paths]}, ensure_ascii=False), _now()),
+    )
+    run_id = int(cur.lastrowid)
+
+    def flush(batch: list[Page]) -> None:
+        if not batch:
+            return
+        for result in ingestor.ingest_many(batch, run_id=run_id):
+            report.statuses[result.status] += 1
+        report.pages += len(batch)
+        batch.clear()
+        _save_run(conn, run_id, report, None)
+        if on_batch is not None:
+            on_batch(report)
+
+    outcome = "failed"
+    try:
+        for path in paths:
+            report.files += 1
+            batch: list[Page] = []
+            try:
+                for page in WarcReader(path, report).pages():
+                    batch.append(page)
+                    if len(batch) >= batch_size:
+                        flush(batch)
+            except BadInput as exc:
+                report.errors.append(str(exc))
+            flush(batch)  # what was read before an error is kept
+        outcome = ("degraded" if report.pages else "failed") if report.errors else "ok"
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+        raise
+    finally:
+        try:
+            _save_run(conn, run_id, report, outcome)
+        except Exception:  # pragma: no cover - the archive itself failed (disk full): keep the first error
+            pass
+    return report
+
+
+def reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"

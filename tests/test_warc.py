@@ -1,0 +1,330 @@
+"""WARC import through the real ingest path, damaged files, and export -> import round trips (warcio check)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from archive.cli import cli
+from archive.db import open_db
+from archive.records import iter_records
+from archive.search import search
+
+
+def article_html(
+    title: str, paragraphs: list[str], date: str = "2021-01-19 15:38", charset: str = "utf-8"
+) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="{charset}">
+<title>{title}_株洲市人民政府</title></head><body>
+<div class="nav"><a href="/">首页</a> <a href="/news/">新闻</a></div>
+<div class="article"><h1>{title}</h1><div class="info">发布时间：{date}　来源：株洲日报　作者：张三</div>
+<div class="content">{body}</div></div><div class="footer">版权所有 株洲市人民政府</div></body></html>""".encode(
+        charset
+    )
+
+
+PARAS_A = [
+    "如今，全国各地产业园区竞争日益激烈，如何在庞大的市场蓝海中乘风破浪？株洲高新区围绕产业转型升级，不断完善顶层设计。",
+    "产业发展，离不开项目支撑。在项目招商上，高新区并不是一味招大引强，而是瞄准产业价值链中高端，招大挖潜并重。",
+    "按照建链、强链、补链、延链的要求，梳理出与高新区产业相匹配的世界500强、中国500强企业，开展点对点的招商。",
+]
+PARAS_B = [
+    "1月18日，芦淞区召开冬春季疫情防控工作会议，部署近期疫情防控重点任务，要求各街道社区压实责任。",
+    "会议强调，要严格落实外来人员登记报告制度，加强农贸市场、商场超市等人员密集场所的消杀和管理。",
+    "会议还对春节期间的安全生产、森林防火和市场保供等工作作了安排，确保群众过一个平安祥和的春节。",
+]
+PARAS_C = [
+    "湘江风光带改造工程近日完工，沿江步道全线贯通，新增绿地十二万平方米，市民休闲又多了一个好去处。",
+    "据介绍，工程共分三期实施，改造了防洪堤、步道和照明设施，并在沿线建设了五处口袋公园和两座驿站。",
+    "下一步，有关部门将加强日常养护，完善便民设施，让湘江风光带成为展示城市形象的一张靓丽名片。",
+]
+
+
+def http(status: str, headers: list[tuple[str, str]]) -> StatusAndHeaders:
+    return StatusAndHeaders(status, headers, protocol="HTTP/1.1")
+
+
+def write_warc(path: Path, records: list[dict[str, Any]], *, compress: bool = True) -> None:
+    """Write records: {'type', 'url', 'status', 'headers', 'payload', 'date'} with warcio."""
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=compress)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "tests"}))
+        for rec in records:
+            kind = rec.get("type", "response")
+            headers = {"WARC-Date": rec.get("date", "2021-01-19T08:00:00Z")}
+            if kind == "response":
+                record = writer.create_warc_record(
+                    rec["url"],
+                    "response",
+                    payload=io.BytesIO(rec["payload"]),
+                    http_headers=http(rec.get("status", "200 OK"), rec["headers"]),
+                    warc_headers_dict=headers,
+                )
+            else:
+                record = writer.create_warc_record(
+                    rec["url"], kind, payload=io.BytesIO(rec["payload"]), warc_headers_dict=headers
+                )
+            writer.write_record(record)
+
+
+def chunked(data: bytes, size: int = 300) -> bytes:
+    out = b""
+    for i in range(0, len(data), size):
+        part = data[i : i + size]
+        out += f"{len(part):x}\r\n".encode() + part + b"\r\n"
+    return out + b"0\r\n\r\n"
+
+
+def sample_records() -> list[dict[str, Any]]:
+    page_a = article_html("株洲高新区加强产业链精准招商", PARAS_A)
+    page_b = article_html("芦淞区部署冬春季疫情防控工作", PARAS_B, "2021-01-18 10:00", charset="gbk")
+    page_c = article_html("湘江风光带改造工程完工", PARAS_C, "2021-01-20 09:30")
+    zipped = gzip.compress(page_a)
+    return [
+        {
+            "type": "request",
+            "url": "http://www.zhuzhou.gov.cn/a/1.html",
+            "payload": b"GET /a/1.html HTTP/1.1\r\nHost: www.zhuzhou.gov.cn\r\n\r\n",
+        },
+        {
+            "url": "http://www.zhuzhou.gov.cn/a/1.html",
+            "headers": [
+                ("Server", "nginx"),
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Encoding", "gzip"),
+                ("Content-Length", str(len(zipped))),
+            ],
+            "payload": zipped,
+            "date": "2021-01-19T08:00:00Z",
+        },
+        {"type": "metadata", "url": "http://www.zhuzhou.gov.cn/a/1.html", "payload": b"outlinks: none"},
+        {
+            "url": "http://www.zhuzhou.gov.cn/b/2.html",
+            "headers": [("Content-Type", "text/html; charset=gbk"), ("Transfer-Encoding", "chunked")],
+            "payload": chunked(page_b),
+            "date": "2021-01-19T08:01:00Z",
+        },
+        {
+            "url": "http://www.zhuzhou.gov.cn/logo.png",
+            "headers": [("Content-Type", "image/png")],
+            "payload": b"\x89PNG\r\n\x1a\n" + bytes(64),
+        },
+        {
+            "url": "http://www.zhuzhou.gov.cn/old/c.html",
+            "status": "301 Moved Permanently",
+            "headers": [("Location", "/c/3.html"), ("Content-Type", "text/html")],
+            "payload": b"<html>moved</html>",
+            "date": "2021-01-19T08:02:00Z",
+        },
+        {
+            "url": "http://www.zhuzhou.gov.cn/c/3.html",
+            "headers": [("Content-Type", "text/html; charset=utf-8")],
+            "payload": page_c,
+            "date": "2021-01-19T08:02:01Z",
+        },
+    ]
+
+
+def run(args: list[str]):
+    return CliRunner().invoke(cli, args)
+
+
+@pytest.fixture()
+def warc(tmp_path: Path) -> Path:
+    path = tmp_path / "crawl.warc.gz"
+    write_warc(path, sample_records())
+    return path
+
+
+def records(db_path: Path) -> list[dict[str, Any]]:
+    db = open_db(db_path, readonly=True)
+    try:
+        return sorted(iter_records(db), key=lambda r: r["id"])
+    finally:
+        db.conn.close()
+
+
+def test_import_ingests_html_responses_and_counts_the_rest(tmp_path: Path, warc: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    result = run(["import", str(warc), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "8 records read, 3 pages ingested: 3 new" in result.stdout
+    assert "1 metadata" in result.stdout and "1 request" in result.stdout and "1 warcinfo" in result.stdout
+    assert "1 not HTML" in result.stdout and "1 redirect" in result.stdout
+
+    recs = {r["title"]: r for r in records(db_path)}
+    assert set(recs) == {
+        "株洲高新区加强产业链精准招商",
+        "芦淞区部署冬春季疫情防控工作",
+        "湘江风光带改造工程完工",
+    }
+    a = recs["株洲高新区加强产业链精准招商"]
+    assert a["url"] == "http://www.zhuzhou.gov.cn/a/1.html"
+    assert a["first_seen"] == a["last_seen"] == "2021-01-19T08:00:00Z"  # the WARC-Date
+    assert a["body"].startswith("如今，全国各地产业园区")  # content-encoding removed before extraction
+    b = recs["芦淞区部署冬春季疫情防控工作"]
+    assert b["encoding"] in ("gbk", "gb18030") and "疫情防控" in b["body"]  # chunked + GBK
+    c = recs["湘江风光带改造工程完工"]
+    # The redirect in the same file: the requested URL and the final one are both the record's.
+    assert set(c["urls"]) == {"http://www.zhuzhou.gov.cn/old/c.html", "http://www.zhuzhou.gov.cn/c/3.html"}
+
+    conn = sqlite3.connect(db_path)
+    headers = json.loads(
+        conn.execute("SELECT headers FROM responses WHERE final_url LIKE '%/a/1.html'").fetchone()[0]
+    )
+    assert ["Content-Encoding", "gzip"] in headers and headers[0] == ["Server", "nginx"]  # original, in order
+    run_row = conn.execute(
+        "SELECT kind, started_at, ended_at, pages_fetched, articles_new, outcome, args FROM runs"
+    ).fetchone()
+    assert run_row[0] == "import" and run_row[1] and run_row[2]
+    assert run_row[3:6] == (3, 3, "ok") and str(warc) in run_row[6]
+
+    # The imported articles are searchable.
+    db = open_db(db_path, readonly=True)
+    assert [h.title for h in search(db, "风光带")] == ["湘江风光带改造工程完工"]
+
+
+def test_importing_the_same_warc_again_adds_nothing(tmp_path: Path, warc: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    assert run(["import", str(warc), "--db", str(db_path)]).exit_code == 0
+    first = records(db_path)
+    result = run(["import", str(warc), "--db", str(db_path)])
+    assert result.exit_code == 0
+    assert "0 new, 0 updated, 3 unchanged" in result.stdout
+    assert records(db_path) == first
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_truncated_warc_keeps_what_came_before_and_names_the_offset(tmp_path: Path, compress: bool) -> None:
+    path = tmp_path / ("cut.warc.gz" if compress else "cut.warc")
+    write_warc(path, sample_records(), compress=compress)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 200])  # the last record (page c) loses its end
+    db_path = tmp_path / "archive.db"
+    result = run(["import", str(path), "--db", str(db_path)])
+    assert result.exit_code == 1
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1 and str(path) in errors[0] and "offset" in errors[0]
+    assert "Traceback" not in result.output
+    assert "2 pages ingested: 2 new" in result.stdout
+    assert len(records(db_path)) == 2  # everything before the damage kept
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT outcome, errors FROM runs").fetchone() == ("degraded", '{"bad_file": 1}')
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"<html><body>not a warc</body></html>", b"", b"\x00\x01\x02binary" * 100, b"WARC/1.0\r\nWARC-Ty"],
+)
+def test_a_file_that_is_not_a_warc_is_a_one_line_error_and_loses_nothing(
+    tmp_path: Path, warc: Path, content: bytes
+) -> None:
+    db_path = tmp_path / "archive.db"
+    assert run(["import", str(warc), "--db", str(db_path)]).exit_code == 0
+    before = records(db_path)
+    bad = tmp_path / "page.warc"
+    bad.write_bytes(content)
+    result = run(["import", str(bad), "--db", str(db_path)])
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("news-archive: error: ") and str(bad) in line and "offset 0" in line
+    assert records(db_path) == before
+
+
+def test_one_bad_file_does_not_stop_the_others(tmp_path: Path, warc: Path) -> None:
+    bad = tmp_path / "bad.warc"
+    bad.write_bytes(b"hello")
+    missing = tmp_path / "missing.warc"
+    db_path = tmp_path / "archive.db"
+    result = run(["import", str(bad), str(missing), str(warc), "--db", str(db_path)])
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 2
+    assert len(records(db_path)) == 3
+
+
+def test_export_warc_passes_warcio_check_and_round_trips(tmp_path: Path, warc: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    assert run(["import", str(warc), "--db", str(db_path)]).exit_code == 0
+    # A later fetch with changed content makes a revision, which the export must carry too.
+    changed = article_html(
+        "湘江风光带改造工程完工", PARAS_C[:2] + ["工程获评年度优质工程。"], "2021-01-20 09:30"
+    )
+    later = tmp_path / "later.warc"
+    write_warc(
+        later,
+        [
+            {
+                "url": "http://www.zhuzhou.gov.cn/c/3.html",
+                "headers": [("Content-Type", "text/html; charset=utf-8")],
+                "payload": changed,
+                "date": "2021-02-01T00:00:00Z",
+            }
+        ],
+        compress=False,
+    )
+    result = run(["import", str(later), "--db", str(db_path)])
+    assert result.exit_code == 0 and "1 updated" in result.stdout
+
+    for name in ("out.warc.gz", "out.warc"):
+        out = tmp_path / name
+        result = run(["export", "--format", "warc", "--db", str(db_path), "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        check = subprocess.run(
+            [sys.executable, "-m", "warcio.cli", "check", "-v", str(out)], capture_output=True, text=True
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert check.stdout.count("digest pass") == 5  # warcinfo + 4 stored HTML responses
+        assert "fail" not in check.stdout
+
+        copy = tmp_path / f"copy-{name}.db"
+        result = run(["import", str(out), "--db", str(copy)])
+        assert result.exit_code == 0, result.output
+        assert records(copy) == records(db_path)
+        # The original headers come back as they were received.
+        headers = sqlite3.connect(copy).execute("SELECT headers FROM responses ORDER BY id").fetchone()[0]
+        assert json.loads(headers) == [
+            ["Server", "nginx"],
+            ["Content-Type", "text/html; charset=utf-8"],
+            ["Content-Encoding", "gzip"],
+            [
+                "Content-Length",
+                str(len(gzip.compress(article_html("株洲高新区加强产业链精准招商", PARAS_A)))),
+            ],
+        ]
+
+
+def test_exported_warc_is_readable_by_plain_warcio(tmp_path: Path, warc: Path) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    db_path = tmp_path / "archive.db"
+    assert run(["import", str(warc), "--db", str(db_path)]).exit_code == 0
+    out = tmp_path / "out.warc.gz"
+    assert run(["export", "--format", "warc", "--db", str(db_path), "-o", str(out)]).exit_code == 0
+    with out.open("rb") as fh:
+        seen = {}
+        for rec in ArchiveIterator(fh):
+            if rec.rec_type == "response":
+                seen[rec.rec_headers.get_header("WARC-Target-URI")] = (
+                    rec.rec_headers.get_header("WARC-Date"),
+                    rec.http_headers.get_header("X-Archive-Orig-Content-Encoding"),
+                    rec.content_stream().read(),
+                )
+    date, encoding, payload = seen["http://www.zhuzhou.gov.cn/a/1.html"]
+    assert date == "2021-01-19T08:00:00Z" and encoding == "gzip"
+    assert payload == article_html("株洲高新区加强产业链精准招商", PARAS_A)  # the raw bytes as received
+    assert seen["http://www.zhuzhou.gov.cn/b/2.html"][2] == article_html(
+        "芦淞区部署冬春季疫情防控工作", PARAS_B, "2021-01-18 10:00", charset="gbk"
+    )
