@@ -389,6 +389,10 @@ def test_dead_worker_requests_go_back_on_the_queue(client: Any, keys: Keys) -> N
         (b"req-a", 0.0),
     ]
     assert not client.exists(keys.inflight("dead")) and not alive.others_busy()
+    # Crawls: the first worker starts one, later ones join it, until one sees the frontier drained.
+    assert alive.begin_or_join_crawl() and not dead.begin_or_join_crawl()
+    alive.finish_crawl()
+    assert dead.begin_or_join_crawl()
     # A request that is done leaves the record.
     popped = alive.pop()
     assert popped is not None
@@ -424,6 +428,7 @@ def test_two_workers_and_a_restarted_writer_archive_every_article_once(
     assert set(counts) == article_paths()
     assert set(counts.values()) == {1}
     assert client.zcard(keys.requests) == 0 and PageQueue(client, keys).waiting() == 0
+    assert not client.exists(keys.crawl), "a drained crawl is over: the next worker starts a new one"
 
 
 def test_killed_worker_loses_nothing(client: Any, keys: Keys, slow_site: Site, tmp_path: Path) -> None:

@@ -77,4 +77,5 @@ class IdleExit:
             logger.info("shared queue empty; exiting if it stays so for %.0f s", self.idle_exit)
         if now - self.idle_since < self.idle_exit:
             raise DontCloseSpider
-        logger.info("shared queue stayed empty for %.0f s: closing", self.idle_exit)
+        logger.info("shared queue stayed empty for %.0f s: the crawl is complete; closing", self.idle_exit)
+        self.tracker.finish_crawl()

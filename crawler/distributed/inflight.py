@@ -23,6 +23,7 @@ import logging
 import os
 import socket
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -94,6 +95,18 @@ class InflightTracker:
         pipe.srem(self.keys.workers, self.worker_id)
         pipe.delete(self.keys.heartbeat(self.worker_id))
         pipe.execute()
+
+    def begin_or_join_crawl(self) -> bool:
+        """True when this worker starts a new crawl (none under way), False when it joins or resumes one.
+
+        A crawl ends only when a worker saw the shared frontier drained (:meth:`finish_crawl`); a crawl whose
+        workers were all stopped or killed is resumed by the next worker, queue, filter and all.
+        """
+        started = f"{datetime.now(UTC).isoformat(timespec='seconds')} {self.worker_id}"
+        return bool(self.client.set(self.keys.crawl, started.encode(), nx=True))
+
+    def finish_crawl(self) -> None:
+        self.client.delete(self.keys.crawl)
 
     def requeue_dead_workers(self) -> int:
         """Put the in-flight requests of every worker whose heartbeat expired back on the queue."""

@@ -35,6 +35,12 @@ class Keys:
         return f"{self.prefix}:pages:processing"
 
     @property
+    def crawl(self) -> str:
+        """String: present while a crawl is under way (set by its first worker, deleted when a worker sees
+        the frontier drained); a worker that finds it absent starts a new crawl with an empty filter."""
+        return f"{self.prefix}:crawl"
+
+    @property
     def workers(self) -> str:
         """Set: ids of workers that may hold in-flight requests."""
         return f"{self.prefix}:workers"

@@ -13,6 +13,9 @@ What we change, and why (checked against Scrapy 2.19):
 - ``next_request`` never blocks: scrapy-redis's ``SCHEDULER_IDLE_BEFORE_CLOSE`` turns into a blocking Redis pop
   in the reactor thread, which would stall every download. Idle exit is done by :mod:`.idle` instead.
 - Popping moves the request into the worker's in-flight hash atomically (:mod:`.inflight`).
+- A crawl has an end: when a worker sees the frontier drained it deletes ``<prefix>:crawl``, and the next worker
+  to start clears the filter and begins a new crawl (otherwise the persisted filter would refuse every start
+  URL for ever). A crawl whose workers were stopped or killed is resumed as it was.
 """
 
 from __future__ import annotations
@@ -45,6 +48,13 @@ class DistributedScheduler(Scheduler):
 
     def open(self, spider: Spider) -> None:
         super().open(spider)
+        if self.tracker.begin_or_join_crawl():
+            # The previous crawl under this prefix ran to its end: forget what it saw, so this crawl fetches
+            # the start pages and listings again (the archive's own dedup handles known articles).
+            self.df.clear()
+            logger.info("starting a new distributed crawl under %r", self.tracker.keys.prefix)
+        else:
+            logger.info("joining the distributed crawl under way (%d requests queued)", len(self.queue))
         self.tracker.register()
         recovered = self.tracker.requeue_dead_workers()
         if recovered:
