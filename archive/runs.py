@@ -28,8 +28,12 @@ Outcome = Literal["ok", "degraded", "failed", "interrupted"]
 # refused run exits with ArchiveLocked.exit_code, 4).
 EXIT_CODES: dict[str, int] = {"ok": 0, "failed": 1, "degraded": 3, "interrupted": 130}
 
-# A run is degraded when more than this share of its fetches failed.
+# A run is degraded when more than this share of its fetches failed (and at least MIN_ERRORS did).
 DEFAULT_MAX_ERROR_RATIO = 0.25
+MIN_ERRORS = 3
+# Failures that are the site's ordinary state, not a sign the crawl went wrong: a broken link, a page
+# robots.txt keeps us from. They are recorded, but do not make a run degraded.
+ROUTINE_ERRORS = frozenset({"http_4xx", "robots_forbidden"})
 
 
 @dataclass
@@ -71,13 +75,15 @@ def classify(
     """The outcome of a finished run.
 
     failed: the run crashed, or it could fetch nothing at all (every request failed or was refused).
-    degraded: too many of its fetches failed, or it found nothing on a site whose archive had articles
+    degraded: too many of its fetches failed (more than ``max_error_ratio`` of them, and at least
+    MIN_ERRORS; broken links and robots.txt refusals do not count), or it found nothing on a site whose archive had articles
     (no article, no known article link, no listing answering "not modified": the layout or the site broke).
     """
     attempts = counts.pages_fetched + counts.not_modified + counts.error_count
     if crashed or (counts.pages_fetched + counts.not_modified == 0):
         return "failed"
-    if attempts and counts.error_count / attempts > max_error_ratio:
+    serious = sum(n for kind, n in counts.errors.items() if kind not in ROUTINE_ERRORS)
+    if serious >= MIN_ERRORS and serious / attempts > max_error_ratio:
         return "degraded"
     found = counts.articles + counts.known_skipped + counts.not_modified
     if had_articles_before and found == 0:

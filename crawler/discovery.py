@@ -114,12 +114,16 @@ def same_site(url: str, hosts: Iterable[str]) -> bool:
     return False
 
 
-def parse_html(body: bytes, url: str) -> lxml.html.HtmlElement | None:
-    """Parse for link extraction only (the archive does the real decoding from the raw bytes)."""
+def parse_html(body: bytes, url: str, header_charset: str | None = None) -> lxml.html.HtmlElement | None:
+    """Parse for link discovery only, decoded the way the archive decodes (a header charset that
+    contradicts the page loses), so link texts such as 下一页 read right. The stored bytes are untouched."""
     if not body.strip():
         return None
+    from archive.extract.decode import decode
+
     try:
-        doc = lxml.html.document_fromstring(body, base_url=url)
+        text = decode(body, header_charset).text
+        doc = lxml.html.document_fromstring(text, base_url=url)
     except (lxml.etree.ParserError, ValueError):
         return None
     return doc

@@ -72,7 +72,7 @@ def run_crawl(
     )
     settings = crawl_settings(db_path, overrides)
     with ArchiveLock(db_path):
-        process = CrawlerProcess(settings, install_root_handler=True)
+        process = CrawlerProcess(settings)
         crawler = process.create_crawler(spider)
         process.crawl(crawler, start_urls=urls)
         process.start(install_signal_handlers=install_signal_handlers)

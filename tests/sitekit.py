@@ -308,3 +308,55 @@ class SiteMap:
     def __call__(self, h: Handler) -> Resp:
         body = self.template.replace("{base}", h.server.base).encode()
         return Resp(body, content_type=self.content_type, etag=self.etag)
+
+
+# Running crawls ----------------------------------------------------------------------------------------
+
+FAST = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "RETRY_BACKOFF_BASE": "0.05",
+    "RETRY_BACKOFF_MAX": "0.2",
+    "DOWNLOAD_TIMEOUT": "3",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    "NEWS_ARCHIVE_BATCH_SECONDS": "0.2",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def crawl_cmd(
+    db: str, *urls: str, settings: dict[str, str] | None = None, extra: list[str] | None = None
+) -> list[str]:
+    import sys
+
+    cmd = [sys.executable, "-c", "from crawler.cli import main; main()", "crawl", *urls, "--db", db]
+    for k, v in {**FAST, **(settings or {})}.items():
+        cmd += ["-s", f"{k}={v}"]
+    return cmd + (extra or [])
+
+
+def run_crawl_cli(
+    db: str, *urls: str, settings: dict[str, str] | None = None, timeout: float = 60, **kw: Any
+) -> Any:
+    """Run ``news-archive crawl`` in a child process (one reactor per process) and return the result."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(
+        crawl_cmd(db, *urls, settings=settings, **kw),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=root,
+    )
+
+
+def query(db: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()

@@ -113,6 +113,15 @@ def page_dict(response: Response, kind: str) -> dict[str, Any]:
     }
 
 
+def header_charset(response: Response) -> str | None:
+    value = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+    for part in value.split(";")[1:]:
+        key, _, val = part.partition("=")
+        if key.strip().lower() == "charset" and val.strip():
+            return val.strip().strip("\"'")
+    return None
+
+
 def _validators(response: Response) -> tuple[str | None, str | None]:
     etag = response.headers.get(b"ETag")
     lm = response.headers.get(b"Last-Modified")
@@ -317,7 +326,7 @@ class NewsSpider(Spider):
         ctype = (response.headers.get(b"Content-Type") or b"").split(b";")[0].strip().lower()
         if ctype and not ctype.startswith(_HTML_TYPES):
             return  # not a page (an image or a document served from an extensionless URL)
-        doc = discovery.parse_html(body, response.url)
+        doc = discovery.parse_html(body, response.url, header_charset(response))
         if doc is None:
             if kind != "listing":
                 yield page_dict(response, kind)
@@ -476,7 +485,7 @@ class NewsSpider(Spider):
         item, remaining = response.meta["item"], list(response.meta["remaining"])
         self.pages_fetched += 1
         item["parts"].append(page_dict(response, "part"))
-        doc = discovery.parse_html(response.body, response.url)
+        doc = discovery.parse_html(response.body, response.url, header_charset(response))
         if doc is not None:
             for u in discovery.continuation_urls(doc, response.url):
                 key = canonicalize(u)
