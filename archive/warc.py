@@ -13,7 +13,6 @@ offset; what was read before it is ingested (and committed) all the same.
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -27,6 +26,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
+from archive import runs
 from archive.errors import BadInput
 from archive.page import Page
 
@@ -212,32 +212,15 @@ class WarcReader:
         )
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _save_run(conn: Any, run_id: int, report: ImportReport, outcome: str | None) -> None:
-    s = report.statuses
-    errors: Counter[str] = Counter()
+def _counts(report: ImportReport) -> runs.RunCounts:
+    """The run's figures in the form the ``runs`` table (and ``news-archive runs``) shows."""
+    counts = runs.RunCounts(pages_fetched=report.pages)
+    for status, n in report.statuses.items():
+        for _ in range(n):
+            counts.add_status(status)
     if report.errors:
-        errors["bad_file"] = len(report.errors)
-    if s["error"]:
-        errors["extract_error"] = s["error"]
-    conn.execute(
-        "UPDATE runs SET pages_fetched = ?, articles_new = ?, articles_updated = ?, articles_unchanged = ?,"
-        " articles_duplicate = ?, errors = ?, ended_at = ?, outcome = ? WHERE id = ?",
-        (
-            report.pages,
-            s["new"],
-            s["updated"],
-            s["unchanged"],
-            s["duplicate"],
-            json.dumps(dict(errors)),
-            _now() if outcome else None,
-            outcome,
-            run_id,
-        ),
-    )
+        counts.errors["bad_file"] = len(report.errors)
+    return counts
 
 
 def import_files(
@@ -251,15 +234,12 @@ def import_files(
 
     Pages go in batches (each committed by the ingest path), so an error or an interruption keeps every
     batch before it. A damaged file is reported in ``errors`` and the next file is read. The run is recorded
-    in ``runs`` (kind ``import``) with its figures after every batch and its outcome at the end.
+    in ``runs`` (kind ``import``) with its figures after every batch and its outcome at the end. The caller
+    holds the archive's lock (:class:`archive.runs.ArchiveLock`), as a crawl does.
     """
     report = ImportReport()
-    conn = ingestor.conn
-    cur = conn.execute(
-        "INSERT INTO runs (kind, args, started_at) VALUES ('import', ?, ?)",
-        (json.dumps({"files": [str(p) for p in paths]}, ensure_ascii=False), _now()),
-    )
-    run_id = int(cur.lastrowid)
+    db = ingestor.db
+    run_id = runs.start_run(db, "import", {"files": [str(p) for p in paths]})
 
     def flush(batch: list[Page]) -> None:
         if not batch:
@@ -268,11 +248,11 @@ def import_files(
             report.statuses[result.status] += 1
         report.pages += len(batch)
         batch.clear()
-        _save_run(conn, run_id, report, None)
+        runs.update_run(db, run_id, _counts(report))
         if on_batch is not None:
             on_batch(report)
 
-    outcome = "failed"
+    outcome: runs.Outcome = "failed"
     try:
         for path in paths:
             report.files += 1
@@ -291,7 +271,7 @@ def import_files(
         raise
     finally:
         try:
-            _save_run(conn, run_id, report, outcome)
+            runs.finish_run(db, run_id, _counts(report), outcome)
         except Exception:  # pragma: no cover - the archive itself failed (disk full): keep the first error
             pass
     return report

@@ -328,3 +328,92 @@ def test_exported_warc_is_readable_by_plain_warcio(tmp_path: Path, warc: Path) -
     assert seen["http://www.zhuzhou.gov.cn/b/2.html"][2] == article_html(
         "芦淞区部署冬春季疫情防控工作", PARAS_B, "2021-01-18 10:00", charset="gbk"
     )
+
+
+SENTENCES = PARAS_A + PARAS_B + PARAS_C
+
+
+def many_pages_warc(path: Path, n: int) -> None:
+    import random
+
+    rng = random.Random(3)
+    recs = []
+    for i in range(n):
+        paras = [f"第{i}号通报：{s}" for s in rng.sample(SENTENCES, 4)] + [
+            f"本期编号{i * 7919}，联系人编号{i}。"
+        ]
+        recs.append(
+            {
+                "url": f"http://www.example.cn/n/{i}.html",
+                "headers": [("Content-Type", "text/html; charset=utf-8")],
+                "payload": article_html(f"第{i}号工作通报", paras),
+                "date": f"2021-03-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z",
+            }
+        )
+    write_warc(path, recs)
+
+
+def test_import_killed_midway_loses_nothing_and_completes_on_rerun(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    n = 400
+    path = tmp_path / "big.warc.gz"
+    many_pages_warc(path, n)
+    db_path = tmp_path / "archive.db"
+    cmd = [
+        sys.executable,
+        "-c",
+        "from archive.cli import main; main()",
+        "import",
+        str(path),
+        "--db",
+        str(db_path),
+    ]
+    proc = subprocess.Popen([*cmd, "--batch-size", "5"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen = 0
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if db_path.exists():
+                try:
+                    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+                    seen = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+                    conn.close()
+                except sqlite3.OperationalError:
+                    seen = 0  # schema not there yet
+            if seen >= 20:
+                break
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    killed_at = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert 20 <= killed_at < n, "the import was not killed midway"
+    assert conn.execute("SELECT outcome FROM runs").fetchall() == [(None,)]  # left open by the kill
+    conn.close()
+
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert conn.execute("SELECT count(*), count(DISTINCT id) FROM articles").fetchone() == (n, n)
+    assert conn.execute("SELECT count(DISTINCT url) FROM article_urls").fetchone() == (n,)
+    assert [r[0] for r in conn.execute("SELECT outcome FROM runs ORDER BY id")] == ["interrupted", "ok"]
+    # Every article is searchable once, the index agreeing with the table.
+    db = open_db(db_path, readonly=True)
+    assert len(search(db, "工作通报", limit=1000, collapse_duplicates=False)) == n
+    assert conn.execute("SELECT count(*) FROM articles_fts_indexed").fetchone() == (n,)
+
+
+def test_an_import_is_refused_while_another_run_holds_the_archive(tmp_path: Path, warc: Path) -> None:
+    from archive.runs import ArchiveLock
+
+    db_path = tmp_path / "archive.db"
+    with ArchiveLock(db_path):
+        result = run(["import", str(warc), "--db", str(db_path)])
+    assert result.exit_code == 4 and "lock" in result.output

@@ -8,6 +8,7 @@ import click
 
 from archive.cli import db_option
 from archive.ingest import Ingestor
+from archive.runs import ArchiveLock, mark_abandoned
 from archive.warc import DEFAULT_BATCH, ImportReport, import_files
 
 
@@ -30,7 +31,9 @@ def command(paths: tuple[str, ...], db_path: str, batch_size: int) -> None:
         if progress:
             click.echo(f"\r{report.records} records, {report.pages} pages ingested", nl=False, err=True)
 
-    with Ingestor.open(db_path) as ingestor:
+    # One run at a time per archive, as for a crawl; a run a killed process left open is closed first.
+    with ArchiveLock(db_path), Ingestor.open(db_path) as ingestor:
+        mark_abandoned(ingestor.db)
         report = import_files(ingestor, paths, batch_size=batch_size, on_batch=on_batch)
     if progress:
         click.echo("", err=True)
