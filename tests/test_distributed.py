@@ -32,7 +32,6 @@ pytestmark = pytest.mark.skipif(
 
 redis = pytest.importorskip("redis")
 
-from archive.ingest import Ingestor  # noqa: E402
 from archive.page import Page  # noqa: E402
 from crawler.distributed.inflight import InflightTracker  # noqa: E402
 from crawler.distributed.keys import Keys  # noqa: E402
@@ -44,7 +43,7 @@ from crawler.distributed.pagequeue import (  # noqa: E402
     encode_item,
     encode_page,
 )
-from crawler.distributed.writer import PageWriter  # noqa: E402
+from crawler.distributed.writer import ArchiveSink, PageWriter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 N_ARTICLES = 40
@@ -321,29 +320,61 @@ def test_writer_crash_after_commit_before_ack_loses_and_duplicates_nothing(
     class Crash(Exception):
         pass
 
-    with Ingestor.open(db) as ing:
-        calls = 0
+    sink = ArchiveSink(str(db))
+    calls = 0
 
-        def ingest_then_crash(pages: list[Page]) -> Any:
-            nonlocal calls
-            calls += 1
-            results = ing.ingest_many(pages)
-            if calls == 2:
-                raise Crash  # committed, but the process dies before acknowledging the batch
-            return results
+    def ingest_then_crash(items: list[dict[str, Any]]) -> Any:
+        nonlocal calls
+        calls += 1
+        results = sink(items)
+        if calls == 2:
+            raise Crash  # committed, but the process dies before acknowledging the batch
+        return results
 
-        w = PageWriter(queue, ingest_then_crash, batch_size=8)
-        with pytest.raises(Crash):
-            w.run(idle_exit=0.5)
+    with pytest.raises(Crash):
+        PageWriter(queue, ingest_then_crash, batch_size=8).run(idle_exit=0.5)
+    sink.close("failed")
     assert client.llen(keys.pages_processing) == 8  # the unacknowledged batch is still held
 
-    with Ingestor.open(db) as ing:
-        stats = PageWriter(queue, lambda pages: ing.ingest_many(pages), batch_size=8).run(idle_exit=0.5)
+    sink = ArchiveSink(str(db))
+    stats = PageWriter(queue, sink, batch_size=8).run(idle_exit=0.5)
+    sink.close("ok")
     assert stats.rejected == 1 and client.llen(f"{keys.pages}:rejected") == 1
     assert queue.waiting() == 0
     counts = archived_urls(db, base)
     assert set(counts) == {article_path(i) for i in range(30)}
     assert set(counts.values()) == {1}
+
+
+def test_writer_makes_one_record_of_a_multi_page_article(client: Any, keys: Keys, tmp_path: Path) -> None:
+    base = "http://site.test"
+    first, second = (
+        (base + article_path(0)).replace(".html", "_1.html"),
+        base + article_path(0).replace(".html", "_2.html"),
+    )
+    queue = PageQueue(client, keys)
+    queue.push_item(
+        {
+            "url": first,
+            "body": article_html(0),
+            "kind": "article",
+            "parts": [{"url": second, "body": article_html(1)}],
+        }
+    )
+    db = tmp_path / "a.db"
+    sink = ArchiveSink(str(db))
+    stats = PageWriter(queue, sink).run(idle_exit=0.3)
+    sink.close("ok")
+    assert stats.statuses == {"new": 1}
+    conn = sqlite3.connect(db)
+    body = conn.execute("SELECT body FROM articles").fetchone()[0]
+    stored = {url for (url,) in conn.execute("SELECT url FROM responses")}
+    run = conn.execute("SELECT kind, outcome, articles_new FROM runs").fetchall()
+    conn.close()
+    assert stored == {first, second}
+    rng0, rng1 = random.Random(0), random.Random(1)
+    assert _text(rng0, 120)[:40] in body and _text(rng1, 120)[:40] in body  # both pages' text, one record
+    assert run == [("writer", "ok", 1)]
 
 
 def test_killed_writer_process_loses_nothing(client: Any, keys: Keys, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import redis
 
 from archive.cli import db_option
 from archive.errors import ArchiveError, BadInput
+from archive.runs import Outcome
 from crawler.distributed.keys import DEFAULT_PREFIX, Keys
 from crawler.distributed.pagequeue import PageQueue, connect
 from crawler.distributed.writer import DEFAULT_BATCH_SIZE, PageWriter
@@ -21,6 +22,9 @@ from crawler.distributed.writer import DEFAULT_BATCH_SIZE, PageWriter
 )
 @db_option
 @click.option("--prefix", default=DEFAULT_PREFIX, show_default=True, help="Redis key prefix of the crawl.")
+@click.option(
+    "--profile", type=click.Path(dir_okay=False), default=None, help="Site profiles (TOML), as for crawl."
+)
 @click.option("--batch-size", default=DEFAULT_BATCH_SIZE, show_default=True, type=click.IntRange(1, 10_000))
 @click.option(
     "--idle-exit",
@@ -29,13 +33,15 @@ from crawler.distributed.writer import DEFAULT_BATCH_SIZE, PageWriter
     metavar="SECONDS",
     help="Exit once no page has arrived for this long (default: run until stopped).",
 )
-def command(redis_url: str, db_path: str, prefix: str, batch_size: int, idle_exit: float | None) -> None:
+def command(
+    redis_url: str, db_path: str, prefix: str, profile: str | None, batch_size: int, idle_exit: float | None
+) -> None:
     """Ingest the pages that distributed crawl workers queue in Redis into the archive.
 
     Run exactly one writer per archive, on the machine that holds the SQLite file. Ctrl-C or SIGTERM stops it
     after the batch in hand is committed; a killed writer loses nothing (the next one re-ingests that batch).
     """
-    from archive.ingest import Ingestor
+    from crawler.distributed.writer import ArchiveSink
 
     try:
         client = connect(redis_url)
@@ -46,16 +52,22 @@ def command(redis_url: str, db_path: str, prefix: str, batch_size: int, idle_exi
         raise ArchiveError(f"cannot reach Redis at {redis_url}: {exc}") from exc
 
     queue = PageQueue(client, Keys(prefix))
-    with Ingestor.open(db_path) as ingestor:
-        writer = PageWriter(queue, lambda pages: ingestor.ingest_many(pages, run_id=None), batch_size)
+    sink = ArchiveSink(db_path, profile, run_args={"redis": redis_url, "prefix": prefix})
+    writer = PageWriter(queue, sink, batch_size)
+    stopped: list[int] = []
 
-        def stop(signum: int, frame: FrameType | None) -> None:
-            writer.stop()
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopped.append(signum)
+        writer.stop()
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        try:
-            stats = writer.run(idle_exit=idle_exit)
-        except redis.RedisError as exc:
-            raise ArchiveError(f"Redis: {exc} ({writer.stats.summary()} committed before)") from exc
-    click.echo(f"writer: {stats.summary()}; {queue.waiting()} pages still queued")
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    outcome: Outcome = "failed"
+    try:
+        stats = writer.run(idle_exit=idle_exit)
+        outcome = "interrupted" if stopped else "ok"
+    except redis.RedisError as exc:
+        raise ArchiveError(f"Redis: {exc} ({writer.stats.summary()} committed before)") from exc
+    finally:
+        sink.close(outcome)
+    click.echo(f"writer: run {sink.run_id}: {stats.summary()}; {queue.waiting()} pages still queued")

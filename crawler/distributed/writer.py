@@ -14,24 +14,24 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from archive.ingest import IngestResult
+from archive import fetch_state, runs
+from archive.fetch_state import FetchState
+from archive.ingest import Ingestor, IngestResult, default_extractor
 from archive.page import Page
 from crawler.distributed.pagequeue import BadPageEntry, PageQueue, decode_item, page_from_item
+from crawler.pipelines import ARTICLE_STATUSES, SiteAwareExtractor, to_page
+from crawler.profiles import Profiles, load_profiles
 
 logger = logging.getLogger(__name__)
 
-IngestBatch = Callable[[list[Page]], Sequence[IngestResult]]
+IngestBatch = Callable[[list[dict[str, Any]]], Sequence[IngestResult]]
 
 DEFAULT_BATCH_SIZE = 100
 # How long one blocking wait for pages lasts; also how quickly a stop request is noticed.
 POLL_SECONDS = 1.0
-
-
-def pages_for_item(item: dict[str, Any]) -> list[Page]:
-    """The pages to ingest for one queued spider item."""
-    return [page_from_item(item)]
 
 
 @dataclass
@@ -90,17 +90,102 @@ class PageWriter:
         entries = self.queue.claim(self.batch_size, timeout=wait)
         if not entries:
             return False
-        pages: list[Page] = []
+        items: list[dict[str, Any]] = []
         for entry in entries:
             try:
-                pages.extend(pages_for_item(decode_item(entry)))
+                item = decode_item(entry)
+                page_from_item(item)  # checks the fields now, so one bad entry cannot fail a batch later
+                items.append(item)
             except BadPageEntry as exc:
                 logger.error("setting aside a queue entry that is not a page: %s", exc)
                 self.queue.reject(entry)
                 self.stats.rejected += 1
         started = time.monotonic()
-        results = self.ingest_batch(pages) if pages else []
+        results = self.ingest_batch(items) if items else []
         # Only now is the batch durable in the archive: forget it in Redis.
         self.queue.ack()
         self.stats.add(results, time.monotonic() - started)
         return True
+
+
+class ArchiveSink:
+    """Ingests queued spider items the way the single-process crawl's pipeline does.
+
+    A multi-page article (an item with ``parts``) becomes one record: its first page is ingested with the
+    crawl's :class:`~crawler.pipelines.SiteAwareExtractor`, which appends the later parts, and the parts are
+    stored as received. Articles get their revisit schedule in ``fetch_state``. The writer's session is one
+    run in ``news-archive runs`` (kind ``writer``), and it holds the archive's lock, so a single-process
+    crawl cannot write the same archive at the same time.
+    """
+
+    def __init__(
+        self, db_path: str, profile: str | None = None, run_args: dict[str, Any] | None = None
+    ) -> None:
+        self.lock = runs.ArchiveLock(db_path).acquire()
+        try:
+            self.extractor = SiteAwareExtractor(
+                default_extractor, load_profiles(profile) if profile else Profiles()
+            )
+            self.ingestor = Ingestor.open(db_path, extractor=self.extractor)
+            runs.mark_abandoned(self.ingestor.db)
+            self.counts = runs.RunCounts()
+            self.run_id = runs.start_run(self.ingestor.db, "writer", run_args or {})
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def __call__(self, items: list[dict[str, Any]]) -> list[IngestResult]:
+        ex = self.extractor
+        ex.parts.clear()
+        ex.part_urls.clear()
+        pages: list[Page] = []
+        is_first: list[bool] = []
+        for item in items:
+            parts = item.get("parts") or []
+            if parts:
+                first = to_page(item, (("X-News-Archive-Parts", " ".join(str(p["url"]) for p in parts)),))
+                later = [to_page(p, (("X-News-Archive-Part-Of", first.url),)) for p in parts]
+                ex.parts[first.url] = later
+                ex.part_urls.update(p.url for p in later)
+                pages += [first, *later]
+                is_first += [True] + [False] * len(later)
+            else:
+                pages.append(to_page(item))
+                is_first.append(True)
+        results = self.ingestor.ingest_many(pages, run_id=self.run_id)
+        now = datetime.now(UTC)
+        states: list[FetchState] = []
+        for page, first_page, result in zip(pages, is_first, results, strict=True):
+            self.counts.pages_fetched += 1
+            if not first_page:
+                continue
+            self.counts.add_status(result.status)
+            if result.status == "error":
+                self.counts.errors["extract_error"] += 1
+            if result.status in ARTICLE_STATUSES:
+                states.append(self._article_state(page, result, now))
+        fetch_state.save(self.ingestor.db, states)
+        runs.update_run(self.ingestor.db, self.run_id, self.counts)
+        return [r for r, first_page in zip(results, is_first, strict=True) if first_page]
+
+    def _article_state(self, page: Page, result: IngestResult, now: datetime) -> FetchState:
+        row = self.ingestor.conn.execute(
+            "SELECT published_at, first_seen FROM articles WHERE id = ?", (result.article_id,)
+        ).fetchone()
+        published, first_seen = (row[0], row[1]) if row else (None, None)
+        visit = fetch_state.next_visit(now, published_at=published, first_seen=first_seen)
+        return FetchState(
+            page.url,
+            "article",
+            page.header("ETag"),
+            page.header("Last-Modified"),
+            fetch_state.iso(now),
+            fetch_state.iso(visit),
+        )
+
+    def close(self, outcome: runs.Outcome) -> None:
+        try:
+            runs.finish_run(self.ingestor.db, self.run_id, self.counts, outcome)
+        finally:
+            self.ingestor.close()
+            self.lock.release()
