@@ -23,8 +23,10 @@ Every threshold is in :class:`DedupConfig`.
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -58,6 +60,9 @@ class DedupConfig:
 DEFAULT_CONFIG = DedupConfig()
 
 _MASK64 = (1 << 64) - 1
+_MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it mod 2**64 is a bijection
+# Whitespace, punctuation, symbols, controls (and "_"): everything but letters and digits.
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +77,7 @@ def normalize_text(text: str | None) -> str:
     if not text:
         return ""
     text = _t2s().convert(unicodedata.normalize("NFKC", text)).casefold()
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LNM")
+    return _NOT_WORD.sub("", text)
 
 
 def content_hash(title: str | None, body: str | None) -> str:
@@ -81,38 +86,43 @@ def content_hash(title: str | None, body: str | None) -> str:
     return hashlib.sha1(data.encode("utf-8")).hexdigest()
 
 
-def shingles(normalized: str, size: int = DEFAULT_CONFIG.shingle_size) -> frozenset[str]:
-    if len(normalized) <= size:
-        return frozenset([normalized]) if normalized else frozenset()
-    return frozenset(normalized[i : i + size] for i in range(len(normalized) - size + 1))
+def shingles(normalized: str, size: int = DEFAULT_CONFIG.shingle_size) -> frozenset[int]:
+    """The set of ``size``-character shingles of a normalized text, each as a 64-bit hash.
+
+    The text is encoded once as UTF-32 so that every shingle is a fixed-width byte slice, hashed with CRC-32
+    (C speed) and spread over 64 bits by a multiplicative mix; the hash is stable across processes and
+    releases, which the persisted band index needs.
+    """
+    if not normalized:
+        return frozenset()
+    data = normalized.encode("utf-32-le")
+    width = 4 * size
+    if len(data) <= width:
+        return frozenset([(zlib.crc32(data) * _MIX) & _MASK64])
+    return frozenset(
+        (zlib.crc32(data[i : i + width]) * _MIX) & _MASK64 for i in range(0, len(data) - width + 4, 4)
+    )
 
 
-def _hash64(data: bytes) -> int:
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
-
-
-def minhash(shingle_set: frozenset[str], size: int) -> list[int]:
-    """A MinHash signature by one-permutation hashing: each shingle is hashed once into one of ``size`` bins
+def minhash(shingle_set: frozenset[int], size: int) -> list[int]:
+    """A MinHash signature by one-permutation hashing: each shingle hash falls into one of ``size`` bins
     (linear in the text, not ``size`` times it); empty bins borrow from the next filled bin (densification)."""
-    bins: list[int | None] = [None] * size
-    for sh in shingle_set:
-        h = _hash64(sh.encode("utf-8"))
-        b, v = h % size, h // size
-        cur = bins[b]
-        if cur is None or v < cur:
-            bins[b] = v
-    if all(v is None for v in bins):
+    if not shingle_set:
         return []
+    empty = 1 << 64
+    bins = [empty] * size
+    for h in shingle_set:
+        b, v = h % size, h // size
+        if v < bins[b]:
+            bins[b] = v
     out: list[int] = []
     for i in range(size):
         j, dist = i, 0
-        while bins[j] is None:
+        while bins[j] == empty:
             j = (j + 1) % size
             dist += 1
-        value = bins[j]
-        assert value is not None
         # The offset keeps a borrowed value distinct from the bin it came from.
-        out.append((value + dist * 0x9E3779B97F4A7C15) & _MASK64)
+        out.append((bins[j] + dist * _MIX) & _MASK64)
     return out
 
 
@@ -135,7 +145,7 @@ class Fingerprint:
 
     content_hash: str
     normalized_body: str
-    shingles: frozenset[str]
+    shingles: frozenset[int]
     bands: tuple[tuple[int, int], ...]  # empty when the body is too short for near-copy matching
 
 
@@ -149,7 +159,7 @@ def fingerprint(title: str | None, body: str | None, config: DedupConfig = DEFAU
     return Fingerprint(chash, norm_body, sh, bands)
 
 
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     if not a or not b:
         return 0.0
     inter = len(a & b)
