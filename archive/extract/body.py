@@ -192,6 +192,8 @@ def content_blocks(node: Any, cjk: bool, extra_skip: Any = None) -> list[Block]:
         if extra_skip is not None and extra_skip(el):
             return True
         tag = tag_of(el)
+        if tag == "figcaption":
+            return True  # captions belong to the image, not to the text
         if tag in BLOCK_TAGS or tag in ("span", "a", "font"):
             return is_boiler_container(el, node)
         return False
@@ -205,7 +207,10 @@ def content_blocks(node: Any, cjk: bool, extra_skip: Any = None) -> list[Block]:
         text = line.text
         if not text:
             continue
-        if line.link_density > 0.6 and not (text and text[-1] in SENTENCE_END and line.length > 30):
+        if line.link_density > 0.6 and not (
+            (text[-1] in SENTENCE_END and line.length > 30)
+            or text.startswith(("附件", "附件：", "Attachment"))
+        ):
             continue
         if is_boiler_line(text):
             continue

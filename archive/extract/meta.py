@@ -182,6 +182,12 @@ def parse_fields_line(line: str) -> list[Found]:
             if dm:
                 raw = raw[: dm.start()]
         value = raw.strip(" ：:|｜,，;；()（）[]【】")
+        if kind not in ("date", "views"):
+            # "来源：湘江晚报 阅读" (a label whose colon and count a script fills in): drop trailing labels.
+            words = value.split(" ")
+            while len(words) > 1 and words[-1] in _KIND:
+                words.pop()
+            value = " ".join(words)
         out.append(Found(kind, m["label"], value, m.start()))
     return out
 

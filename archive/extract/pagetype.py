@@ -40,13 +40,18 @@ def classify(
     body_len = len("".join(body.split()))
     long_enough = body_len >= (80 if cjk else 250)
     page_links = headline_links(root, cjk) if root is not None else 0
-    if node is not None and long_enough:
+    if node is not None:
         inner = headline_links(node, cjk)
         dated = len(DATE_RE.findall(" ".join(node.itertext())[:20000])) if inner >= 6 else 0
         # Teasers: many headline links inside the content and a date beside most of them.
-        if inner >= 8 and (dated >= inner // 2 or teaser_lines >= 6):
+        longest = max((len(p) for p in body.split("\n\n")), default=0)
+        text_len = len("".join("".join(node.itertext()).split())) or 1
+        link_len = sum(len("".join("".join(a.itertext()).split())) for a in node.iter("a"))
+        teaser_like = link_len / text_len >= 0.3 or longest < (150 if cjk else 300)
+        if inner >= 8 and teaser_like and (dated >= inner // 2 or teaser_lines >= 6):
             return "listing"
-        return "article"
+        if long_enough:
+            return "article"
     if title and has_date and body_len >= (20 if cjk else 80):
         return "article"
     if page_links >= 10 or (url and _LISTING_URL.search(url) and page_links >= 5):

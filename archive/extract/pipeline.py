@@ -288,7 +288,7 @@ def run(page: Page, parser_version: str) -> Article:
     node_set = set(node.iter()) if node is not None else set()
     src = TitleSources(
         html_title=head.title,
-        h1=[" ".join(h.itertext()) for h in root.iter("h1")][:5],
+        h1=_h1_texts(root),
         og=head.metas.get("og:title") or head.metas.get("twitter:title") or "",
         jsonld=str(head.ld("headline") or ""),
         script=head.script_title,
@@ -296,6 +296,7 @@ def run(page: Page, parser_version: str) -> Article:
         site_name=clean(head.metas.get("og:site_name") or ""),
     )
     src.near = _near_title_lines(all_lines, node_set, spam_lines)
+    src.page_text = page_text
     tres = choose_title(src, article_text)
     spam.extend(tres.spam)
     art.title = clean(tres.title) or None
@@ -397,6 +398,9 @@ def run(page: Page, parser_version: str) -> Article:
     art.page_type = classify(
         root, node, art.body or "", art.title, bool(published), cjk, page.effective_url, teasers
     )
+    if art.page_type == "listing":
+        # A listing's "body" would be glued teasers: it has none.
+        art.body, art.body_html, art.images = None, None, []
     if art.title and src.site_name:
         art.title = strip_site(art.title, src.site_name)
     art.spam = list(dict.fromkeys(s for s in spam if s))
@@ -489,6 +493,18 @@ def _near_title_lines(all_lines: list[Line], node_set: set[Any], spam_lines: set
     return out
 
 
+def _h1_texts(root: Any) -> list[str]:
+    """The first line of each <h1>: some templates put the metadata line inside it after a <br>."""
+    out = []
+    for h in root.iter("h1"):
+        first = next(iter(lines(h)), None)
+        if first is not None and first.text:
+            out.append(first.text)
+        if len(out) >= 5:
+            break
+    return out
+
+
 def _titled(root: Any, node_set: set[Any]) -> list[str]:
     """Short texts of elements whose class or id says they hold the title (old layouts without <h1>)."""
     out: list[str] = []
@@ -499,7 +515,11 @@ def _titled(root: Any, node_set: set[Any]) -> list[str]:
         if not hint.strip() or not _TITLE_HINT.search(hint):
             continue
         text = clean(" ".join(el.itertext()))
-        if 4 <= len(text) <= 120:
+        if (
+            4 <= len(text) <= 120
+            and not meta_mod.DATE_RE.search(text)
+            and not meta_mod.parse_fields_line(text)
+        ):
             out.append(text)
         if len(out) >= 10:
             break

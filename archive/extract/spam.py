@@ -30,6 +30,7 @@ _TERMS = (
     "棋牌遊戲 葡京 威尼斯人 金沙娱乐 金沙娛樂 皇冠体育 皇冠體育 体育投注 體育投注 彩票平台 网投 網投 开户送 開戶送 "
     "注册送 註冊送 首存 彩金 捕鱼 捕魚 电子游艺 電子遊藝 太阳城 太陽城 澳门赌 澳門賭 bet365 "
     "代孕 迷药 迷藥 春药 春藥 催情 伟哥 偉哥 壮阳 壯陽 办证 辦證 私服 外挂 "
+    "棋牌 视讯 視訊 线上娱乐 線上娛樂 娱乐平台 娛樂平台 体育平台 體育平台 登录入口 登錄入口 电子娱乐 電子娛樂 真人视讯 "
     "porn porno xxx casino hentai viagra cialis escort sexcam"
 ).split()
 _TERM_RE = re.compile("|".join(re.escape(t) for t in sorted(set(_TERMS), key=len, reverse=True)), re.I)

@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from archive.extract.spam import is_spam_text, term_hits
+from archive.extract.meta import DATE_RE
+from archive.extract.spam import chain_segments, is_keyword_chain, is_spam_text, term_hits
 from archive.extract.text import clean
 
 # Separators between a headline and a site or section name in <title>.
 _SEP = re.compile(r"\s+[-–—|｜:·•]+\s+|\s*[_|｜]+\s*|\s*--+\s*|\s*——\s*|\s*[-–—]\s*(?=[^\s-]*$)")
 _SITE_WORD = re.compile(
     r"(?:网|網|网站|網站|政府|人民政府|新闻|新聞|在线|在線|频道|頻道|门户|門戶|官网|官網|日报|日報|晚报|晚報|时报|時報|"
-    r"报|報|电视台|電視台|广播|廣播|融媒体中心|融媒體中心|中心|首页|首頁|平台|社区|社區|论坛|論壇|博客|百科|"
+    r"报|報|手机版|手機版|移动版|移動版|客户端|客戶端|WAP版|官方网站|官方網站|电视台|電視台|广播|廣播|融媒体中心|融媒體中心|中心|首页|首頁|平台|社区|社區|论坛|論壇|博客|百科|"
     r"News|NEWS|Online|Times|Post|Daily|Herald|Journal|Tribune|\.com|\.cn|\.net|\.org|\.tw|\.hk)$"
 )
 _SECTION_WORD = re.compile(
@@ -36,6 +37,7 @@ class TitleSources:
     titled: list[str] = field(default_factory=list)  # elements whose class/id says "title"
     site_name: str = ""
     near: list[str] = field(default_factory=list)  # short lines above the metadata / body, best first
+    page_text: str = ""  # every visible line of the page
 
 
 @dataclass
@@ -106,6 +108,13 @@ def choose_title(src: TitleSources, article: str) -> TitleResult:
     html_title, removed = remove_spam_segments(html_title, article)
     if removed:
         spam.append(clean(src.html_title))
+    elif html_title and is_keyword_chain(html_title) and (src.h1 or src.og or src.script or src.jsonld):
+        # A keyword chain none of whose words the page shows anywhere, while the page has its own headline:
+        # an injected <title>, whatever its vocabulary.
+        segs = [x for x in chain_segments(html_title) if len(x) >= 2]
+        if segs and not any(x in src.page_text for x in segs) and term_hits(html_title) + 1 >= 1:
+            spam.append(html_title)
+            html_title = ""
     structured: list[str] = []
     for cand in (src.og, src.jsonld, src.script, *src.h1, *src.titled):
         cand = clean(cand)
@@ -131,7 +140,12 @@ def choose_title(src: TitleSources, article: str) -> TitleResult:
     if html_title:
         head = strip_site(html_title, src.site_name)
         for c in structured:
-            if len(head) >= 8 and c.startswith(head.rstrip(".…")):
+            if (
+                len(head) >= 8
+                and c.startswith(head.rstrip(".…"))
+                and len(c) <= 2 * len(head)
+                and not DATE_RE.search(c)
+            ):
                 return TitleResult(strip_site(c, src.site_name), spam)
     # 3. The page's own metadata (og:title / JSON-LD / script-restored) or a lone <h1>.
     for cand in (src.og, src.jsonld, src.script):
