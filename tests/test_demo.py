@@ -10,6 +10,7 @@ import html
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -348,3 +349,30 @@ def test_demo_starts_fresh_and_prints_a_summary(demo_run: tuple[Path, dict]) -> 
         "醫院",
     ):
         assert expected in out, expected
+
+
+def test_demo_keep_serving_serves_until_interrupted(tmp_path: Path) -> None:
+    pytest.importorskip("crawler.run", reason="the crawler (issue #4) has not landed")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from crawler.cli import main; main()", "demo", "--keep-serving"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("Still serving the sample site at "):
+                url = line.split(" at ", 1)[1].split()[0]
+                break
+        else:
+            pytest.fail("the demo never said it was still serving")
+        assert get(url + "big5/index.html")[0] == 200  # the crawl is over, the site is still up
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

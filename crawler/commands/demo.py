@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,10 @@ def start_fresh(db: Path) -> str | None:
         if current.exists():
             shutil.move(str(current), str(backup) + suffix)
     return str(backup)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 @click.command("demo")
@@ -107,6 +112,10 @@ def command(db_path: str, keep_serving: bool, as_json: bool, verbose: bool) -> N
             for line in render(summary):
                 click.echo(line)
         if keep_serving:
+            # Scrapy leaves its shutdown handlers installed after the crawl, and they only talk to the stopped
+            # reactor: give Ctrl-C and SIGTERM back their plain meaning so they end the serving.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, _raise_interrupt)
             say(f"\nStill serving the sample site at {server.url}/ (Ctrl-C to stop).")
             server.serve_until_interrupted()
     if report.outcome != "ok":

@@ -210,8 +210,12 @@ class DemoServer:
         """Block until Ctrl-C (for ``news-archive demo --keep-serving`` and ``python -m``)."""
         if self._thread is None:
             self.start()
+        # A short timeout, not a bare wait(): the signal may land on a server thread, and Python runs its
+        # handler only when the main thread next executes, which a wait with no timeout would never do.
+        stop = threading.Event()
         try:
-            threading.Event().wait()
+            while not stop.wait(0.2):
+                pass
         except KeyboardInterrupt:
             pass
 
