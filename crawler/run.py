@@ -72,6 +72,10 @@ def run_crawl(
     )
     settings = crawl_settings(db_path, overrides)
     with ArchiveLock(db_path):
+        # A file that is not an archive (or cannot be written) is a one-line error before Scrapy starts.
+        from archive.db import open_db
+
+        open_db(db_path).conn.close()
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(spider)
         process.crawl(crawler, start_urls=urls)

@@ -36,6 +36,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     status: int
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
 
 Route = Resp | Callable[["Handler"], Resp | None]

@@ -1,0 +1,89 @@
+"""robots.txt per RFC 9309: obeyed; 5xx or unreachable means disallow all; 4xx means allow all;
+Crawl-delay honoured."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sitekit import Handler, Resp, SiteServer, news_site, query, run_crawl_cli
+
+from crawler.middlewares import RobotsRules, _Pacer
+
+
+def _site_with_robots(robots: Resp | object) -> dict:
+    site = news_site(n_articles=4, robots=None)
+    site["/robots.txt"] = robots
+    return site
+
+
+def test_disallow_all_fetches_nothing(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+    robots = Resp(b"User-agent: *\nDisallow: /\n", content_type="text/plain")
+    with SiteServer(_site_with_robots(robots)) as srv:
+        result = run_crawl_cli(db, srv.url("/"))
+        assert set(srv.paths()) == {"/robots.txt"}
+    assert result.returncode == 1  # failed: nothing could be fetched
+    assert query(db, "SELECT count(*) FROM responses") == [(0,)]
+    (errors,) = query(db, "SELECT errors FROM runs")[0]
+    assert json.loads(errors)["robots_forbidden"] >= 1
+
+
+def test_robots_answering_503_means_disallow_all(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+    robots = Resp(b"<html>Service Unavailable</html>", status=503)
+    with SiteServer(_site_with_robots(robots)) as srv:
+        result = run_crawl_cli(db, srv.url("/"))
+        assert set(srv.paths()) == {"/robots.txt"}
+        assert len(srv.requests_for("/robots.txt")) == 3  # asked again with backoff (RETRY_TIMES = 2)
+    assert result.returncode == 1
+    assert query(db, "SELECT count(*) FROM responses") == [(0,)]
+    (errors,) = query(db, "SELECT errors FROM runs")[0]
+    assert "robots_unreachable" in json.loads(errors)
+
+
+def test_robots_unreachable_means_disallow_all(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+
+    def reset(h: Handler) -> None:
+        h.reset_connection()
+
+    with SiteServer(_site_with_robots(reset)) as srv:
+        result = run_crawl_cli(db, srv.url("/"))
+        assert set(srv.paths()) == {"/robots.txt"}
+    assert result.returncode == 1
+
+
+def test_robots_404_means_allow_all(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+    site = news_site(n_articles=4, robots=None)  # no /robots.txt: the server answers 404
+    with SiteServer(site) as srv:
+        result = run_crawl_cli(db, srv.url("/news/"))
+        assert result.returncode == 0, result.stderr
+    assert query(db, "SELECT count(*) FROM articles WHERE url LIKE '%/news/2024%'") == [(4,)]
+
+
+def test_crawl_delay_spaces_requests(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+    robots = Resp(b"User-agent: *\nCrawl-delay: 0.4\nAllow: /\n", content_type="text/plain")
+    with SiteServer(_site_with_robots(robots)) as srv:
+        result = run_crawl_cli(db, srv.url("/news/"), settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "8"})
+        assert result.returncode == 0, result.stderr
+        starts = [s.at for s in srv.seen if s.path != "/robots.txt"]
+    assert len(starts) >= 5
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert min(gaps) >= 0.35  # never faster than the site asked, whatever the concurrency
+
+
+def test_rules_and_pacer_units() -> None:
+    from protego import Protego
+
+    rules = RobotsRules("parsed", Protego.parse("User-agent: *\nDisallow: /a/\nCrawl-delay: 3\n"))
+    assert not rules.allowed("http://x/a/1.html", "news-archive") and rules.allowed("http://x/b", "x")
+    assert rules.crawl_delay("news-archive") == 3.0
+    assert not RobotsRules("disallow_all").allowed("http://x/", "ua")
+    assert RobotsRules("allow_all").allowed("http://x/a/", "ua")
+    pacer = _Pacer(delay=10.0)
+    assert pacer.reserve() == 0.0
+    assert 9.0 < pacer.reserve() <= 10.0
+    assert 19.0 < pacer.reserve() <= 20.0
