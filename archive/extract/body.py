@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive.extract.dom import BLOCK_TAGS, Line, attr_text, lines, tag_of
-from archive.extract.text import PUNCT, SENTENCE_END
+from archive.extract.text import SENTENCE_END, count_punct
 
 # class/id words of containers that are never article text.
 _BOILER_ATTR = re.compile(
@@ -67,7 +67,7 @@ def _line_score(line: Line, cjk: bool) -> float:
     own = line.length - line.link_len
     if own < (8 if cjk else 25):
         return 0.0
-    punct = sum(1 for ch in line.text if ch in PUNCT)
+    punct = count_punct(line.text)
     score = 1.0 + punct + min(own / (40 if cjk else 100), 4.0)
     return score * (1.0 - line.link_density) ** 2
 

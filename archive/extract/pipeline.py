@@ -267,7 +267,9 @@ def run(page: Page, parser_version: str) -> Article:
 
     # Keyword lines injected into the page or the article: reported, and kept out of every field.
     spam_lines: set[str] = set()
-    for line in all_lines:
+    # One pass over the whole page first: most pages hold no spam word at all.
+    has_terms = spam_mod.term_hits(page_text) > 0
+    for line in all_lines if has_terms else []:
         if (
             line.length >= 4
             and spam_mod.term_hits(line.text)

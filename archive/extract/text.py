@@ -27,7 +27,7 @@ def collapse(text: str) -> str:
 
 def visible_len(text: str) -> int:
     """Characters that are not whitespace."""
-    return len(_SPACES.sub("", text))
+    return len("".join(text.split()))
 
 
 def han_count(text: str) -> int:
@@ -54,3 +54,7 @@ def looks_binary(data: bytes) -> bool:
         return True
     control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
     return control * 20 > len(head)
+
+
+def count_punct(text: str) -> int:
+    return sum(text.count(ch) for ch in PUNCT)
