@@ -275,6 +275,12 @@ def test_demo_archives_the_site(demo_run: tuple[Path, dict]) -> None:
     # The 404 and the 500 were met and recorded as errors of the run.
     errors = json.loads(errors)
     assert errors.get("http_4xx", 0) >= 1 and errors.get("http_5xx", 0) >= 1
+    # The records say what the pages say (the demo checks them against the site's manifest): headline and time.
+    assert summary["checked_of"] == n_articles
+    for field in ("title", "published_at"):
+        assert summary["checked"][field] >= 0.9 * n_articles, [
+            m for m in summary["mismatches"] if m["field"] == field
+        ]
     met = {e["path"]: e["statuses"] for e in summary["errors"]}
     assert met[MANIFEST["broken_links"][0]][-1] == 404
     assert met[next(iter(MANIFEST["errors"]))][-1] == 500
