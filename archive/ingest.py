@@ -358,7 +358,7 @@ class Ingestor:
             if row is not None and row[0] is not None:
                 exists = self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (row[0],)).fetchone()
                 if exists:
-                    return self._reparse_known(rid, row[0], article, version)
+                    return self._reparse_known(rid, row[0], page, article, version)
         return self._upsert(rid, page, article, version)
 
     def _upsert(self, rid: int, page: Page, article: Article, version: str) -> IngestResult:
@@ -488,6 +488,8 @@ class Ingestor:
         dedup.remove_bands(self.conn, aid, self.dedup_config)
         cols = _columns(article)
         cols["parser_version"] = version
+        if cols["views"] is None:  # the record shows the latest view count observed
+            cols["views"] = old["views"]
         self.conn.execute(
             "UPDATE articles SET "
             + ", ".join(f"{c} = ?" for c in RECORD_COLUMNS)
@@ -499,10 +501,17 @@ class Ingestor:
         self._mark(rid, "article", None, aid, version)
         return IngestResult("updated", rid, article_id=aid, duplicate_of=duplicate_of)
 
-    def _reparse_known(self, rid: int, aid: str, article: Article, version: str) -> IngestResult:
+    def _reparse_known(self, rid: int, aid: str, page: Page, article: Article, version: str) -> IngestResult:
         """A reparse of a response that already made (or revised) record ``aid``: update it in place."""
         cols = _columns(article)
         cols["parser_version"] = version
+        self._add_views(aid, iso_utc(page.fetched_at), article.views)
+        # The record shows the view count of the latest fetch, which may be a later, unchanged refetch.
+        latest = self.conn.execute(
+            "SELECT views FROM views WHERE article_id = ? ORDER BY observed_at DESC LIMIT 1", (aid,)
+        ).fetchone()
+        if latest is not None:
+            cols["views"] = latest[0]
         fp = dedup.fingerprint(article.title, article.body, self.dedup_config)
         cur = self.conn.execute(
             "SELECT response_id, content_hash, url, "

@@ -157,8 +157,27 @@ def test_reparse_with_the_real_extractor_is_idempotent(tmp_path: Path) -> None:
         first = ing.ingest(page("http://www.zhuzhou.gov.cn/c/1.html", html))
     assert first.status == "new"
     db = open_db(path)
-    assert db.execute("SELECT title, source FROM articles").fetchall() == [("全市防汛工作调度会召开", "株洲日报")]
+    assert db.execute("SELECT title, source FROM articles").fetchall() == [
+        ("全市防汛工作调度会召开", "株洲日报")
+    ]
     db.conn.close()
     result = CliRunner().invoke(cli, ["reparse", "--db", str(path), "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert "no field of any record changed" in result.stdout
+
+
+def test_reparse_keeps_the_latest_view_count(tmp_path: Path) -> None:
+    path = tmp_path / "v.db"
+    url = "http://www.a.gov.cn/n/1.html"
+    with Ingestor.open(path, extractor=fixed_v2, parser_version="2.0") as ing:
+        ing.ingest(page(url, html_page("标题", article_paragraphs(1), views=5)))
+        assert (
+            ing.ingest(page(url, html_page("标题", article_paragraphs(1), views=50), minutes=60)).status
+            == "unchanged"
+        )
+    report = run_reparse(path, workers=1)
+    assert report.field_changes == {}
+    db = open_db(path)
+    assert db.execute("SELECT views FROM articles").fetchall() == [(50,)]
+    assert db.execute("SELECT views FROM views ORDER BY observed_at").fetchall() == [(5,), (50,)]
+    db.conn.close()
