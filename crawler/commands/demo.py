@@ -78,6 +78,8 @@ def command(db_path: str, keep_serving: bool, as_json: bool, verbose: bool) -> N
 
     say = (lambda _msg: None) if as_json else click.echo
     db = Path(db_path)
+    if not db.parent.is_dir():
+        raise click.BadParameter(f"no such directory: {db.parent}", param_hint="--db")
     moved = start_fresh(db)
     if moved:
         say(f"{db} exists: moved it to {moved} so the demo starts from an empty archive.")
