@@ -84,7 +84,8 @@ def remove_spam_segments(title: str, article: str) -> tuple[str, list[str]]:
     """Split off spam chains placed before or after the real title; return the rest and what was removed."""
     if not title or term_hits(title) == 0:
         return title, []
-    if is_spam_text(title, article) and not any(len(s) >= 6 and s in article for s in segments(title)):
+    clean_parts = [s for s in segments(title) if len(s) >= 6 and term_hits(s) == 0]
+    if is_spam_text(title, article) and not clean_parts:
         return "", [title]
     parts = re.split(r"(\s*[-_|｜,，]+\s*|\s+)", title)
     kept: list[str] = []

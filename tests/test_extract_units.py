@@ -1,0 +1,371 @@
+"""Unit tests of the extraction modules: decode, spam, title, meta/dates, credits, body, pagetype, sanitize, lang.
+
+Each test builds its own small input; the end-to-end fixture pages are in test_extract_fixtures.py.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from archive.extract import PARSER_VERSION, extract_bytes
+from archive.extract import meta as meta_mod
+from archive.extract.decode import decode, normalize_label
+from archive.extract.dom import lines, parse
+from archive.extract.lang import detect
+from archive.extract.sanitize import sanitize
+from archive.extract.spam import (
+    hidden_selectors,
+    is_hidden,
+    is_keyword_chain,
+    is_spam_block,
+    is_spam_text,
+)
+from archive.extract.title import TitleSources, choose_title, strip_site
+
+# ---------------------------------------------------------------- decode
+
+
+def test_gbk_labels_widen_to_gb18030_and_big5_to_hkscs() -> None:
+    assert normalize_label("GB2312") == "gb18030"
+    assert normalize_label("gbk") == "gb18030"
+    assert normalize_label("big5") == "big5hkscs"
+    assert normalize_label("iso-8859-1") == "cp1252"
+    assert normalize_label("no-such-charset") is None
+
+
+def test_gb18030_four_byte_character_under_gb2312_label() -> None:
+    text = '<html><head><meta charset="gb2312"></head><body><p>吉祥的𠮷字和喆</p></body></html>'
+    d = decode(text.encode("gb18030"))
+    assert d.encoding == "gb18030"
+    assert "𠮷" in d.text and "喆" in d.text
+
+
+def test_big5_hkscs_characters_survive() -> None:
+    text = '<meta http-equiv="Content-Type" content="text/html; charset=big5"><p>佢哋食咗飯㗎</p>'
+    d = decode(text.encode("big5hkscs"))
+    assert d.encoding == "big5hkscs"
+    assert "㗎" in d.text and "咗" in d.text
+
+
+def test_header_contradicting_the_page_loses_to_clean_meta() -> None:
+    body = '<meta charset="gbk"><p>乡村公路工程完工，群众出行更便捷。</p>'.encode("gbk")
+    d = decode(body, header_charset="utf-8")
+    assert d.encoding == "gb18030"
+    assert "乡村公路" in d.text
+
+
+def test_utf8_bytes_under_a_legacy_label_are_utf8() -> None:
+    body = '<meta charset="gb2312"><p>新闻正文内容</p>'.encode()
+    assert decode(body).encoding == "utf-8"
+
+
+def test_bom_wins_and_is_dropped() -> None:
+    d = decode("\ufeff<p>中文</p>".encode())
+    assert d.encoding == "utf-8" and d.text.startswith("<p>")
+
+
+def test_undeclared_gbk_is_recognised() -> None:
+    para = "今年以来，全市经济运行总体平稳，主要指标保持增长，发展质量不断提高，人民生活持续改善。"
+    d = decode(f"<html><body><p>{para * 3}</p></body></html>".encode("gbk"))
+    assert d.encoding == "gb18030" and para in d.text
+
+
+def test_invalid_utf8_bytes_are_replaced_not_fatal() -> None:
+    body = "<p>正常的文字</p>".encode() + b"\xff\xfe\x80" + "<p>后面的文字</p>".encode()
+    d = decode(body, header_charset="utf-8")
+    assert d.encoding == "utf-8" and "后面的文字" in d.text
+
+
+# ---------------------------------------------------------------- spam
+
+
+def test_keyword_chain_shape() -> None:
+    assert is_keyword_chain("亚洲日韩AV无码中文字幕美国-白嫩少妇激情无码-无码人妻精品一区二区三")
+    assert not is_keyword_chain("株洲高新区加强产业链精准招商，党建引领产业兴。")
+
+
+def test_spam_text_needs_more_than_one_innocent_word() -> None:
+    assert is_spam_text("皇冠体育投注 太阳城娱乐官网 百家乐赢钱技巧")
+    # Ordinary news that mentions Japan and Korea, or a casino in prose, is not spam.
+    assert not is_spam_text("日韩两国外长今天举行会谈，双方就地区局势交换了意见。")
+    # A chain that repeats the article's own words is a tag line.
+    article = "博彩业监管 澳门 经济 多元发展 相关新闻报道"
+    assert not is_spam_text("博彩业监管-澳门-经济-多元发展", article)
+
+
+def test_hidden_by_style_and_by_stylesheet_class() -> None:
+    classes, ids = hidden_selectors(
+        [".a1{color:red} .xk{display:none} #z9 { position:absolute; left:-9999px }"]
+    )
+    assert "xk" in classes and "z9" in ids
+    root = etree.fromstring(
+        '<div><p class="xk">x</p><p id="z9">y</p><p style="font-size:0">z</p><p class="a1">w</p></div>',
+        etree.HTMLParser(),
+    )
+    ps = list(root.iter("p"))
+    assert [is_hidden(p, classes, ids) for p in ps] == [True, True, True, False]
+
+
+def test_hidden_link_block_to_foreign_commercial_hosts_is_spam_gov_friend_links_are_not() -> None:
+    parser = etree.HTMLParser()
+    spam = etree.fromstring(
+        '<div><a href="https://a-bet.vip/">九游会登录入口</a><a href="http://b-play.cc/">线上娱乐</a>'
+        '<a href="https://c-game.app/">开元</a></div>',
+        parser,
+    ).find(".//div")
+    assert is_spam_block(spam, "九游会登录入口 线上娱乐 开元", "news.example.cn", "")
+    friends = etree.fromstring(
+        '<div><a href="http://www.gov.cn/">中国政府网</a><a href="http://www.hunan.gov.cn/">湖南省人民政府</a>'
+        '<a href="http://www.moe.edu.cn/">教育部</a></div>',
+        parser,
+    ).find(".//div")
+    assert not is_spam_block(friends, "中国政府网 湖南省人民政府 教育部", "www.zhuzhou.gov.cn", "")
+
+
+# ---------------------------------------------------------------- title
+
+
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        (
+            "株洲新聞網|株洲高新區加強產業鏈精準招商 黨建引領產業興",
+            "株洲高新區加強產業鏈精準招商 黨建引領產業興",
+        ),
+        ("关于做好防汛工作的通知_芦淞区人民政府", "关于做好防汛工作的通知"),
+        ("武汉的声音：有英勇的你，才有英雄的城！ - 新华网", "武汉的声音：有英勇的你，才有英雄的城！"),
+        ("社区食堂开进老旧小区-湘江晚报手机版", "社区食堂开进老旧小区"),
+        ("Council approves riverfront park", "Council approves riverfront park"),
+    ],
+)
+def test_strip_site(raw: str, want: str) -> None:
+    assert strip_site(raw) == want
+
+
+def test_spam_title_falls_back_to_h1_and_is_reported() -> None:
+    src = TitleSources(
+        html_title="亚洲日韩AV无码中文字幕-白嫩少妇激情无码-无码人妻精品一区二区三",
+        h1=["株洲高新区加强产业链精准招商"],
+    )
+    got = choose_title(src, "株洲高新区加强产业链精准招商。正文内容。")
+    assert got.title == "株洲高新区加强产业链精准招商"
+    assert got.spam and "无码" in got.spam[0]
+
+
+def test_spam_chain_after_the_real_title_is_cut_off() -> None:
+    src = TitleSources(
+        html_title="乡村公路工程完工 群众出行更便捷 - 临山新闻网 - 皇冠体育投注 - 新葡京娱乐场官方网站"
+    )
+    got = choose_title(src, "乡村公路工程完工，群众出行更便捷。")
+    assert got.title == "乡村公路工程完工 群众出行更便捷"
+    assert any("皇冠体育投注" in s for s in got.spam)
+
+
+def test_script_restored_title_when_title_is_an_unrelated_chain() -> None:
+    src = TitleSources(
+        html_title="开元棋牌官网下载_bg大游视讯_乐鱼体育平台",
+        script="社区食堂开进老旧小区 老人吃饭不再犯难-湘江晚报手机版",
+        h1=["社区食堂开进老旧小区 老人吃饭不再犯难"],
+        page_text="社区食堂开进老旧小区 老人吃饭不再犯难 正文",
+    )
+    got = choose_title(src, "正文")
+    assert got.title == "社区食堂开进老旧小区 老人吃饭不再犯难"
+    assert got.spam
+
+
+# ---------------------------------------------------------------- meta and dates
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("2021-01-19 15:38:57", "2021-01-19T15:38:57"),
+        ("2021/1/19", "2021-01-19"),
+        ("2021年01月19日 15:38", "2021-01-19T15:38"),
+        ("发布时间：2021.01.19", "2021-01-19"),
+        ("9/17/2004 5:54:13 PM", "2004-09-17T17:54:13"),
+        ("2021-02-30", None),
+    ],
+)
+def test_dates(text: str, iso: str | None) -> None:
+    found = meta_mod.find_dates(text)
+    assert (found[0][1] if found else None) == iso
+
+
+def test_offset_only_on_times() -> None:
+    assert meta_mod.with_offset("2021-01-19T15:38", "+08:00") == "2021-01-19T15:38+08:00"
+    assert meta_mod.with_offset("2021-01-19", "+08:00") == "2021-01-19"
+    assert meta_mod.with_offset("2021-01-19T15:38+09:00", "+08:00") == "2021-01-19T15:38+09:00"
+
+
+def read(*lines_: str) -> meta_mod.Fields:
+    fields = meta_mod.Fields()
+    meta_mod.read_lines(list(lines_), fields)
+    return fields
+
+
+def test_seed_metadata_line_traditional_labels() -> None:
+    line = "2021-01-19 15:38:57\u3000\u3000來源:株洲高新區(天元區)融媒體中心 | 編輯:張彌郁 | 作者:周圓\u3000瀏覽量:8219"
+    f = read(line)
+    assert meta_mod.find_dates(line)[0][1] == "2021-01-19T15:38:57"
+    assert meta_mod.is_field_line(line)
+    assert f.source == "株洲高新區(天元區)融媒體中心"
+    assert f.editor == "張彌郁"
+    assert f.author == "周圓"
+    assert f.views == 8219
+
+
+def test_one_element_per_field_full_width_colons_and_synonyms() -> None:
+    f = read("发布时间：2020年09月15日 16:42", "稿源：临山县交通运输局", "撰稿：何文涛", "点击数：1,024")
+    assert f.published_at == "2020-09-15T16:42"
+    assert f.source == "临山县交通运输局"
+    assert f.author == "何文涛"
+    assert f.views == 1024
+
+
+def test_views_loaded_by_script_are_null() -> None:
+    f = read("来源：湘江晚报 阅读")
+    assert f.source == "湘江晚报"
+    assert f.views is None
+
+
+def test_author_role_words_removed() -> None:
+    assert meta_mod.clean_names("文/记者 刘思雨 通讯员 黄珊") == "刘思雨 黄珊"
+    assert meta_mod.byline_names("本报记者 王建宏 张文攀", short=True) == "王建宏 张文攀"
+    assert (
+        meta_mod.byline_names("据新华社拉萨电（记者 格桑边觉）记者近日从自治区了解到", short=False)
+        == "格桑边觉"
+    )
+    assert meta_mod.byline_names("记者近日从自治区农业农村厅了解到", short=False) is None
+
+
+# ---------------------------------------------------------------- credits
+
+
+def test_review_chain_into_credits() -> None:
+    f = read("責編:張彌郁", "初審:張彌郁\u3000\u3000二審:唐劍華\u3000\u3000終審:夏義鳳", "攝影：李明")
+    assert f.credits == {
+        "responsible_editor": "張彌郁",
+        "first_review": "張彌郁",
+        "second_review": "唐劍華",
+        "final_review": "夏義鳳",
+        "photographer": "李明",
+    }
+    # Only a responsible editor named: that person is the editor.
+    assert f.editor == "張彌郁"
+
+
+def test_credit_lines_are_field_lines() -> None:
+    assert meta_mod.is_field_line("初审：张弥郁 二审：唐剑华 终审：夏义凤")
+    assert not meta_mod.is_field_line("记者从市农业农村局获悉，今年全市农机购置补贴资金达到三千万元。")
+
+
+# ---------------------------------------------------------------- body, via the whole pipeline
+
+_ARTICLE = """<html><head><title>东岸港外贸箱量增长_东岸新闻网</title></head><body>
+<div class="nav"><a href="/">首页</a> <a href="/a">要闻</a> <a href="/b">财经</a> <a href="/c">社会</a></div>
+<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/a">要闻</a> &gt; 正文</div>
+<h1>东岸港外贸箱量增长</h1>
+<div class="info">2024-03-08 10:05 来源：东岸日报 作者：陈立</div>
+<div class="content">
+<p>\u3000\u3000东岸港集团8日发布数据，今年前两个月港口外贸集装箱吞吐量同比增长百分之十二，增速高于全国平均水平。</p>
+<h3>航线加密</h3>
+<p>\u3000\u3000港口方面介绍，外贸航线持续加密是吞吐量增长的主要动力。今年以来新开通航线五条。</p>
+<p>【打印】【关闭】</p>
+<p>上一篇：东岸港开通新航线</p>
+<p>责任编辑：王芳</p>
+</div>
+<ul class="related"><li><a href="/1">东岸港开通至东南亚的新航线</a></li><li><a href="/2">东岸港一月吞吐量创新高</a></li>
+<li><a href="/3">东岸港集团召开年度工作会议</a></li></ul>
+<div class="footer">版权所有 东岸日报社 ICP备12345678号</div>
+</body></html>"""
+
+
+def test_article_end_to_end() -> None:
+    a = extract_bytes(_ARTICLE.encode("utf-8"), url="http://news.example.cn/a/1.html")
+    assert a.title == "东岸港外贸箱量增长"
+    assert a.published_at == "2024-03-08T10:05+08:00"
+    assert a.source == "东岸日报" and a.author == "陈立"
+    assert a.editor == "王芳" and a.credits == {"responsible_editor": "王芳"}
+    assert a.body is not None
+    paras = a.body.split("\n\n")
+    assert paras[0].startswith("东岸港集团8日发布数据")  # full-width indent removed
+    assert paras[1] == "航线加密"  # in-body heading kept, in order
+    for junk in ("打印", "上一篇", "责任编辑", "版权所有", "当前位置", "首页", "东岸港开通至东南亚"):
+        assert junk not in a.body
+    assert a.page_type == "article" and a.lang == "zh-Hans" and a.spam == []
+    assert a.parser_version == PARSER_VERSION
+
+
+def test_listing_page_has_no_body() -> None:
+    items = "".join(
+        f'<li><span>2023-06-{d:02d}</span><a href="./t{d}.html">青溪市第{d}号关于做好安全生产工作的通知</a></li>'
+        for d in range(1, 16)
+    )
+    page = f"<html><head><title>通知公告_青溪市人民政府</title></head><body><ul class='list'>{items}</ul></body></html>"
+    a = extract_bytes(page.encode("utf-8"))
+    assert a.page_type == "listing"
+    assert a.body is None
+
+
+def test_lines_walk_is_iterative_on_deep_markup() -> None:
+    root = parse("<div>" * 5000 + "深处的文字" + "</div>" * 5000)
+    assert root is not None
+    list(lines(root))  # must not raise RecursionError
+
+
+# ---------------------------------------------------------------- sanitize and images
+
+
+def test_sanitize_strips_script_events_and_javascript_urls() -> None:
+    out = sanitize(
+        '<p onclick="x()">a<script>alert(1)</script></p><a href="javascript:alert(1)">b</a>'
+        '<img src="http://x.cn/a.jpg" onerror="y()"><style>p{}</style>'
+    )
+    assert "script" not in out and "onclick" not in out and "onerror" not in out
+    assert "javascript:" not in out and "<style" not in out
+    assert '<img src="http://x.cn/a.jpg">' in out
+
+
+def test_images_are_absolute_with_captions() -> None:
+    page = (
+        "<html><body><h1>港口新闻标题示例</h1><div class='content'>"
+        "<p>东岸港集团8日发布数据，今年前两个月港口外贸集装箱吞吐量同比增长百分之十二，增速高于平均水平。</p>"
+        "<figure><img src='/img/a.jpg'><figcaption>货轮在码头装卸作业。</figcaption></figure>"
+        "<p>港口方面介绍，外贸航线持续加密是吞吐量增长的主要动力，今年以来新开通航线五条。</p></div></body></html>"
+    )
+    a = extract_bytes(page.encode("utf-8"), url="https://news.example.cn/a/1.html")
+    assert [(i.src, i.caption) for i in a.images] == [
+        ("https://news.example.cn/img/a.jpg", "货轮在码头装卸作业。")
+    ]
+    assert a.body is not None and "货轮在码头装卸作业" not in a.body
+    assert a.body_html is not None and "https://news.example.cn/img/a.jpg" in a.body_html
+
+
+# ---------------------------------------------------------------- lang
+
+
+def test_lang() -> None:
+    assert detect("株洲高新區加強產業鏈精準招商，黨建引領產業興。", "zh-CN") == "zh-Hant"
+    assert detect("株洲高新区加强产业链精准招商，党建引领产业兴。", None) == "zh-Hans"
+    assert detect("The council voted on Tuesday to approve the park and the budget.", None) == "en"
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_extract_command_error_line_and_exit_status(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from archive.cli import cli
+
+    good = tmp_path / "a.html"
+    good.write_bytes(_ARTICLE.encode("gbk").replace(b"<head>", b'<head><meta charset="gbk">'))
+    result = CliRunner().invoke(cli, ["extract", str(good), str(tmp_path / "missing.html")])
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert rows[0]["title"] == "东岸港外贸箱量增长" and rows[0]["encoding"] == "gb18030"
+    assert rows[1]["file"].endswith("missing.html") and "error" in rows[1]
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
