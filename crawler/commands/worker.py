@@ -64,6 +64,9 @@ def command(
     except redis.RedisError as exc:
         raise ArchiveError(f"cannot reach Redis at {redis_url}: {exc}") from exc
     outcome = run_worker(redis_url, list(start_urls), prefix=prefix, overrides=overrides, spider=spider)
-    click.echo(f"worker: {outcome.fetched} responses, {outcome.queued_pages} pages queued ({outcome.reason})")
+    errors = ", ".join(f"{k} {v}" for k, v in sorted(outcome.errors.items())) or "none"
+    click.echo(
+        f"worker: {outcome.fetched} responses, {outcome.queued_pages} pages queued ({outcome.reason}); errors: {errors}"
+    )
     if outcome.reason not in ("finished", "shutdown"):
         raise ArchiveError(f"worker stopped: {outcome.reason}")

@@ -108,6 +108,12 @@ class InflightTracker:
     def finish_crawl(self) -> None:
         self.client.delete(self.keys.crawl)
 
+    def held(self) -> int:
+        try:
+            return int(self.client.hlen(self._inflight_key))
+        except redis.RedisError:
+            return -1
+
     def requeue_dead_workers(self) -> int:
         """Put the in-flight requests of every worker whose heartbeat expired back on the queue."""
         moved = 0

@@ -30,8 +30,9 @@ class InflightSpiderMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> InflightSpiderMiddleware:
         mw = cls(tracker_for(crawler))
-        # An item is settled once the pipelines are through with it, whatever the outcome.
-        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+        # An item is settled once the pipelines are through with it: queued, or dropped on purpose. An
+        # item_error (Redis refused the page) leaves its request in flight, to be fetched again.
+        for signal in (signals.item_scraped, signals.item_dropped):
             crawler.signals.connect(mw.item_settled, signal=signal)
         return mw
 

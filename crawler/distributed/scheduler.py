@@ -66,7 +66,13 @@ class DistributedScheduler(Scheduler):
     def close(self, reason: str) -> None:
         if getattr(self, "_heartbeat", None) is not None and self._heartbeat.running:
             self._heartbeat.stop()
-        self.tracker.unregister()
+        if reason in ("finished", "shutdown"):
+            # The engine waited for every request it took: nothing in flight is unsettled.
+            self.tracker.unregister()
+        else:
+            # Closed on an error (e.g. Redis refused pages): what is still in flight was not delivered. Leave
+            # it; once the heartbeat expires another worker (or the next run) queues it again.
+            logger.warning("closing on %r: %d requests left for other workers", reason, self.tracker.held())
         super().close(reason)
 
     def enqueue_request(self, request: Request) -> bool:

@@ -19,6 +19,7 @@ DEFAULT_SPIDER = "news"
 class WorkerOutcome:
     reason: str
     stats: dict[str, Any]
+    errors: dict[str, int]
 
     @property
     def fetched(self) -> int:
@@ -59,4 +60,5 @@ def run_worker(
     process.crawl(crawler, **kwargs)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    return WorkerOutcome(reason=str(stats.get("finish_reason", "unknown")), stats=dict(stats))
+    errors = dict(getattr(crawler.spider, "errors", None) or {})
+    return WorkerOutcome(reason=str(stats.get("finish_reason", "unknown")), stats=dict(stats), errors=errors)
