@@ -39,9 +39,10 @@ TITLE_WEIGHT = 5.0
 BODY_WEIGHT = 1.0
 SNIPPET_CHARS = 120
 # A query matching more articles than this ranks only the newest this many of them (by rowid, the order of
-# archiving): bm25 costs about a microsecond per match, and a word found in most of a large archive would
-# otherwise take longer than an interactive search should. Everything still matches; filters apply first.
-RANK_WINDOW = 10_000
+# archiving): scoring a phrase costs several microseconds per match, and a word found in most of a large
+# archive would otherwise take longer than an interactive search should (docs/benchmarks.md, ## Search).
+# Filters apply first, so a narrower query reaches older articles.
+RANK_WINDOW = 2_000
 DEFAULT_MARKS = ("<mark>", "</mark>")
 
 # Scripts written without spaces between words: indexed as character bigrams.
@@ -540,42 +541,29 @@ def search(
     where, args = _filters(site, since, until)
     # The filters need the articles table; without them, rank from the index alone (cheaper per match).
     source = "articles_fts" + (" JOIN articles a ON a.rowid = articles_fts.rowid" if where else "")
-    match = f"articles_fts MATCH ?{where}"
+    # One pass over the newest matches (FTS5 walks its doclists in rowid order and stops at the LIMIT), each
+    # scored once; the best are picked here. See RANK_WINDOW.
+    sql = (
+        f"SELECT articles_fts.rowid, bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) FROM {source} "
+        f"WHERE articles_fts MATCH ?{where} ORDER BY articles_fts.rowid DESC LIMIT ?"
+    )
     try:
-        window = conn.execute(
-            f"SELECT articles_fts.rowid FROM {source} WHERE {match} "
-            "ORDER BY articles_fts.rowid DESC LIMIT 1 OFFSET ?",
-            [parsed.expression, *args, RANK_WINDOW - 1],
-        ).fetchone()
+        rows = conn.execute(sql, [parsed.expression, *args, max(RANK_WINDOW, limit)]).fetchall()
     except sqlite3.OperationalError as exc:
         raise BadInput(f"malformed query: {exc}") from None
-    if window is not None:
-        # More matches than RANK_WINDOW: rank the newest RANK_WINDOW of them (see RANK_WINDOW).
-        match += " AND articles_fts.rowid >= ?"
-        args.append(window[0])
-    sql = (
-        f"SELECT articles_fts.rowid, bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score "
-        f"FROM {source} WHERE {match} ORDER BY score LIMIT ? OFFSET ?"
-    )
+    rows.sort(key=lambda r: (r[1], -r[0]))  # bm25 is lower for better matches; ties: newest first
     # Groups keyed by the original's id: [best score, members in rank order].
     groups: dict[str, list[Any]] = {}
-    batch = limit if not collapse_duplicates else max(limit * 3, 30)
-    offset = 0
-    while len(groups) < limit:
-        rows = conn.execute(sql, [parsed.expression, *args, batch, offset]).fetchall()
-        for rowid, score in rows:
-            article_id, duplicate_of = conn.execute(
-                "SELECT id, duplicate_of FROM articles WHERE rowid = ?", (rowid,)
-            ).fetchone()
-            key = (duplicate_of or article_id) if collapse_duplicates else article_id
-            if key not in groups:
-                if len(groups) >= limit:
-                    continue
-                groups[key] = [score, []]
-            groups[key][1].append(article_id)
-        if len(rows) < batch:
-            break
-        offset += batch
+    for rowid, score in rows:
+        article_id, duplicate_of = conn.execute(
+            "SELECT id, duplicate_of FROM articles WHERE rowid = ?", (rowid,)
+        ).fetchone()
+        key = (duplicate_of or article_id) if collapse_duplicates else article_id
+        if key not in groups:
+            if len(groups) >= limit:
+                break
+            groups[key] = [score, []]
+        groups[key][1].append(article_id)
     pattern = _highlighter(parsed.terms)
     hits = []
     for key, (score, members) in groups.items():
