@@ -115,6 +115,10 @@ class Site(ThreadingHTTPServer):
         self.delay = delay
         self.counts: collections.Counter[str] = collections.Counter()
         self.lock = threading.Lock()
+        # Requests wait here until the test opens the gate (once every worker is up), so that no worker
+        # crawls the whole site while another is still starting.
+        self.gate = threading.Event()
+        self.gate.set()
         super().__init__(("127.0.0.1", 0), _Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
@@ -135,6 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802
+        self.server.gate.wait(timeout=60)
         with self.server.lock:
             self.server.counts[self.path] += 1
         if self.server.delay:
@@ -244,6 +249,14 @@ def writer(keys: Keys, db: Path, idle_exit: float | None = None, batch: int = 10
     if idle_exit is not None:
         args += ["--idle-exit", str(idle_exit)]
     return cli(*args, cwd=db.parent)
+
+
+def open_when_registered(site: Site, client: Any, keys: Keys, n: int) -> None:
+    """Let the site answer once ``n`` workers have registered in Redis."""
+    deadline = time.monotonic() + 30
+    while client.scard(keys.workers) < n and time.monotonic() < deadline:
+        time.sleep(0.02)
+    site.gate.set()
 
 
 def finish(proc: subprocess.Popen[bytes], timeout: float = 60) -> str:
@@ -440,7 +453,9 @@ def test_two_workers_and_a_restarted_writer_archive_every_article_once(
 ) -> None:
     db = tmp_path / "archive.db"
     first_writer = writer(keys, db)
+    site.gate.clear()
     workers = [worker(keys, site, tmp_path), worker(keys, site, tmp_path)]
+    open_when_registered(site, client, keys, 2)
     # Stop the writer while the crawl runs; what it had not ingested stays queued for the next one.
     deadline = time.monotonic() + 30
     while site.served() < N_ARTICLES // 2 and time.monotonic() < deadline:
@@ -465,15 +480,21 @@ def test_two_workers_and_a_restarted_writer_archive_every_article_once(
 def test_killed_worker_loses_nothing(client: Any, keys: Keys, slow_site: Site, tmp_path: Path) -> None:
     site = slow_site
     db = tmp_path / "archive.db"
+    site.gate.clear()
     victim = worker(keys, site, tmp_path)
     survivor = worker(keys, site, tmp_path, idle_exit=3.0)
+    open_when_registered(site, client, keys, 2)
+
+    def victim_holds() -> int:
+        # Worker ids are host:pid:random; what the dead worker held must come back through the survivor.
+        return sum(client.hlen(k) for k in client.scan_iter(match=f"{keys.prefix}:inflight:*:{victim.pid}:*"))
+
     deadline = time.monotonic() + 30
-    while site.served() < 10 and time.monotonic() < deadline:
+    while (site.served() < 10 or not victim_holds()) and time.monotonic() < deadline:
         time.sleep(0.01)
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=10)
-    # Worker ids are host:pid:random; what the dead worker held must come back through the survivor.
-    held = sum(client.hlen(k) for k in client.scan_iter(match=f"{keys.prefix}:inflight:*:{victim.pid}:*"))
+    held = victim_holds()
     assert held > 0, "the worker was killed holding no request: nothing to recover"
     finish(survivor)
     finish(writer(keys, db, idle_exit=1.0))
