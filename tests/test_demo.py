@@ -163,6 +163,16 @@ def test_one_article_at_two_paths_and_a_tracking_variant() -> None:
     assert MANIFEST["utm_variant"].startswith(dup["path"] + "?utm_source=")
 
 
+def test_a_two_page_article_links_its_second_page() -> None:
+    (multi,) = [a for a in ARTICLES if a["parts"]]
+    (part,) = multi["parts"]
+    first, second = text_of(multi), html.unescape(read(part).decode(multi["encoding"]))
+    name = part.rsplit("/", 1)[1]
+    assert f'<a href="{name}">第2页</a>' in first and f'<a href="{name}">下一页</a>' in first
+    assert multi["parts_text"] in second and multi["parts_text"] not in first
+    assert MANIFEST["content_types"][part] == multi["content_type"]
+
+
 def test_syndicated_copy_is_the_same_story_in_traditional() -> None:
     (copy,) = [a for a in ARTICLES if a["syndicated_from"]]
     original = next(a for a in ARTICLES if a["path"] == copy["syndicated_from"])
@@ -313,6 +323,14 @@ def test_demo_collapses_copies_and_links_the_reprint(demo_run: tuple[Path, dict]
             )
         ]
     assert len(urls) >= 2
+    # The two pages of a multi-page article are one record holding the text of both.
+    (multi,) = [a for a in ARTICLES if a["parts"]]
+    assert multi["parts"][0] not in by_path
+    with closing(sqlite3.connect(cwd / "demo.db")) as conn:
+        (body,) = conn.execute(
+            "SELECT body FROM articles WHERE id = ?", (by_path[multi["path"]][0],)
+        ).fetchone()
+    assert multi["parts_text"] in body
     # The Traditional reprint is its own record, linked to the Simplified original.
     (copy,) = [a for a in ARTICLES if a["syndicated_from"]]
     original_id, original_dup, original_lang = by_path[copy["syndicated_from"]]
@@ -347,7 +365,8 @@ def test_demo_starts_fresh_and_prints_a_summary(demo_run: tuple[Path, dict]) -> 
         "Archived",
         "青石市人民政府",
         "Big5",
-        "Duplicates:",
+        "Duplicates and multi-page articles:",
+        "multi-page article, 2 pages, one record",
         "Spam removed:",
         "robots.txt",
         "HTTP 404",

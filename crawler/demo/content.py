@@ -24,6 +24,7 @@ class Story:
     text: str
     credits: dict[str, str] = field(default_factory=dict)
     image: str | None = None  # caption of the one photo in the body, if any
+    page_break: int | None = None  # paragraph where a second page starts (a multi-page article), if any
 
     @property
     def paragraphs(self) -> list[str]:
@@ -463,7 +464,14 @@ OLD = [
 桥头的石碑上刻着“永济”两个大字，据县文物管理所考证，碑文字体有元代书法家赵孟𫖯的风格。古时这里是湘粤古驿道的必经之地，商旅往来，十分繁华。
 
 2018年，永济桥被列为省级文物保护单位。县里投入资金对桥面和护栏进行了修缮，并在桥边建起了古驿道文化展示馆。
+
+据县志记载，永济桥始建于元代至正年间，明清两代曾三次重修。桥身全部用当地出产的青石砌成，桥面宽约四米，长三十余米，桥墩迎水的一面砌成尖角，用来分水，减轻洪水对桥身的冲击。
+
+“小时候常听老人讲，挑盐的、赶马的都要从这座桥上过。”今年七十多岁的村民李德明说，桥头原来还有一座茶亭，供过往行人歇脚喝茶，后来毁于战火。
+
+县文物管理所负责人表示，下一步将联合周边县市，对湘粤古驿道沿线的桥梁、亭阁和碑刻开展系统调查，争取将古驿道整体申报为省级文物保护单位。
 """,
+        page_break=3,
     ),
     Story(
         "1258",

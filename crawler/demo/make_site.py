@@ -81,6 +81,7 @@ class Entry:
     spam: list[str] = field(default_factory=list)
     also_at: list[str] = field(default_factory=list)
     syndicated_from: str | None = None
+    parts: list[str] = field(default_factory=list)  # the later pages of a multi-page article
 
 
 class Site:
@@ -409,7 +410,12 @@ OLD_BOTTOM = """<table width="960" border="0" align="center"><tr><td align="cent
 </td></tr></table>"""
 
 
-def old_article(story: Story, *, spam: str | None = None) -> tuple[str, list[str]]:
+def old_part_path(story: Story, part: int) -> str:
+    """Page ``part`` (0-based) of an article: 1244.html, then 1244_2.html, as old CMSs number them."""
+    return old_path(story) if part == 0 else old_path(story).replace(".html", f"_{part + 1}.html")
+
+
+def old_article(story: Story, *, spam: str | None = None, part: int = 0) -> tuple[str, list[str]]:
     removed: list[str] = []
     real_title = f"{story.title}--{OLD_NAME}"
     title = real_title
@@ -427,7 +433,18 @@ def old_article(story: Story, *, spam: str | None = None) -> tuple[str, list[str
         script = f'<script language="javascript">document.title="{esc(real_title)}";</script>\n'
         hidden = hidden_links("display:none") + "\n"
         removed = [SPAM_CHAINS["adult"], SPAM_CHAINS["macau"], SPAM_CHAINS["casino"], hidden_links_text()]
-    paras = "\n".join(f"<p>\u3000\u3000{esc(p)}</p>" for p in story.paragraphs)
+    paragraphs, pages = story.paragraphs, ""
+    if story.page_break:
+        # A long article split over two pages, with the 第1页 第2页 下一页 pager such CMSs print under the text.
+        k = story.page_break
+        paragraphs = paragraphs[:k] if part == 0 else paragraphs[k:]
+        name = [old_part_path(story, n).rsplit("/", 1)[1] for n in (0, 1)]
+        pages = (
+            f'<tr><td align="center" class="pages">第1页 <a href="{name[1]}">第2页</a> <a href="{name[1]}">下一页</a></td></tr>\n'
+            if part == 0
+            else f'<tr><td align="center" class="pages"><a href="{name[0]}">上一页</a> <a href="{name[0]}">第1页</a> 第2页</td></tr>\n'
+        )
+    paras = "\n".join(f"<p>\u3000\u3000{esc(p)}</p>" for p in paragraphs)
     page = f"""<html>
 <head>
 <meta http-equiv="Content-Type" content="text/html; charset=gb2312">
@@ -444,7 +461,7 @@ def old_article(story: Story, *, spam: str | None = None) -> tuple[str, list[str
 <tr><td class="content" id="zoom">
 {paras}
 </td></tr>
-<tr><td align="right">[编辑：{esc(story.editor or "")}]</td></tr>
+{pages}<tr><td align="right">[编辑：{esc(story.editor or "")}]</td></tr>
 <tr><td align="center">【<a href="javascript:window.print()">打印本页</a>】【<a href="javascript:window.close()">关闭窗口</a>】【<a href="#">返回顶部</a>】</td></tr>
 <tr><td>{{prevnext}}</td></tr>
 </table>
@@ -807,6 +824,10 @@ def build() -> Site:
                 page, e.spam = gov_article(e.story, spam=spam)
             elif name == "old":
                 page, e.spam = old_article(e.story, spam=spam)
+                if e.story.page_break:
+                    part, _ = old_article(e.story, spam=spam, part=1)
+                    e.parts = [old_part_path(e.story, 1)]
+                    site.add_html(e.parts[0], fill_related(part, entries, e), e.encoding, e.content_type)
             elif name == "news":
                 page, e.spam = news_article(e.story, idx, spam=spam)
             else:
@@ -980,6 +1001,9 @@ def manifest(site: Site) -> dict[str, Any]:
                 "spam": e.spam,
                 "also_at": e.also_at,
                 "syndicated_from": e.syndicated_from,
+                "parts": e.parts,
+                # Text found only on the later pages: the record of a multi-page article must hold it.
+                "parts_text": e.story.paragraphs[e.story.page_break][:16] if e.story.page_break else None,
                 "expected": expected_record(e),
             }
             for e in site.articles

@@ -61,8 +61,11 @@ def summarize(
     spam_strings: list[str] = []
     right: Counter[str] = Counter()
     mismatches: list[dict[str, Any]] = []
+    record_at: dict[str, dict[str, Any]] = {}
     for r in records:
         paths = [_path(u) for u in r["urls"]]
+        for p in paths:
+            record_at[p] = r
         entry = next((by_path[p] for p in paths if p in by_path), None)
         if entry is not None:
             archived_by_section[entry["section"]] += 1
@@ -100,6 +103,18 @@ def summarize(
     requested: dict[str, list[int]] = {}
     for req in requests:
         requested.setdefault(req.path, []).append(req.status)
+    multi_page = []
+    for a in manifest["articles"]:
+        if a["parts"]:
+            rec = record_at.get(a["path"])
+            multi_page.append(
+                {
+                    "title": rec["title"] if rec else a["title"],
+                    "pages": [a["path"], *a["parts"]],
+                    "merged": bool(rec and a["parts_text"] in (rec["body"] or "")),
+                    "parts_archived_alone": [p for p in a["parts"] if p in record_at],
+                }
+            )
     sections = []
     for key, info in manifest["sections"].items():
         pages = sum(1 for a in manifest["articles"] if a["section"] == key)
@@ -119,6 +134,7 @@ def summarize(
         "checked_of": len(records) - len(unmatched),
         "mismatches": mismatches,
         "exact_copies": exact,
+        "multi_page": multi_page,
         "near_copies": near,
         "spam": {"pages": spam_pages, "strings": len(spam_strings), "examples": spam_strings[:3]},
         "listings_archived": listings_archived,
@@ -166,15 +182,19 @@ def render(s: dict[str, Any]) -> list[str]:
     checked = ", ".join(f"{k} {v}" for k, v in s["checked"].items())
     out += [f"  fields right, against what the site's pages say (of {s['checked_of']}): {checked}", ""]
 
-    out.append("Duplicates:")
+    out.append("Duplicates and multi-page articles:")
     for d in s["exact_copies"]:
         out.append(f"  one record, {len(d['urls'])} URLs: {d['title']}")
         out += [f"      {u}" for u in d["urls"]]
     for d in s["near_copies"]:
         out.append(f"  near copy ({d['lang']}) of an earlier record ({d['original_lang']}): {d['title']}")
         out.append(f"      {d['url']}  duplicate_of {d['duplicate_of']} ({d['original_url']})")
-    if not s["exact_copies"] and not s["near_copies"]:
+    if not s["exact_copies"] and not s["near_copies"] and not s["multi_page"]:
         out.append("  none found")
+    for m in s["multi_page"]:
+        state = "one record holding every page" if m["merged"] else "NOT merged into one record"
+        out.append(f"  multi-page article, {len(m['pages'])} pages, {state}: {m['title']}")
+        out += [f"      {p}" for p in m["pages"]]
     spam = s["spam"]
     out += ["", f"Spam removed: {spam['strings']} injected strings on {spam['pages']} pages, e.g.:"]
     out += [f"  {_clip(x, 70)}" for x in spam["examples"]]
