@@ -274,6 +274,11 @@ def test_datasette_and_sqlite_utils_detect_the_search_index(db) -> None:
     assert rows == [("zz1",)]
 
 
+def test_sqlite_utils_search_uses_the_index(db) -> None:
+    rows = list(db["articles"].search("供暖", columns=["id"]))
+    assert rows == [{"id": "bj1"}]
+
+
 def test_cli_search_human_and_json(db_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["search", "疫情防控", "--db", str(db_path)])

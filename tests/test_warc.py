@@ -249,9 +249,11 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path: Path, warc: Path) -> No
     bad.write_bytes(b"hello")
     missing = tmp_path / "missing.warc"
     db_path = tmp_path / "archive.db"
-    result = run(["import", str(bad), str(missing), str(warc), "--db", str(db_path)])
+    result = run(["import", str(bad), str(missing), str(tmp_path), str(warc), "--db", str(db_path)])
     assert result.exit_code == 1
-    assert len(result.stderr.strip().splitlines()) == 2
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 3 and all(line.startswith("news-archive: error: ") for line in errors)
+    assert str(missing) in errors[1] and str(tmp_path) in errors[2]
     assert len(records(db_path)) == 3
 
 

@@ -13,7 +13,8 @@ from archive.warc import DEFAULT_BATCH, ImportReport, import_files
 
 
 @click.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+# Plain strings: an unreadable path or a directory is reported by the reader as one line, like a bad file.
+@click.argument("paths", nargs=-1, required=True)
 @db_option
 @click.option(
     "--batch-size", default=DEFAULT_BATCH, show_default=True, type=click.IntRange(min=1), hidden=True
