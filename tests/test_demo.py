@@ -352,11 +352,35 @@ def test_demo_search_finds_both_scripts(demo_run: tuple[Path, dict]) -> None:
         assert {lang_of[h["id"]] for h in hits} >= {"zh-Hans", "zh-Hant"}, query
 
 
-def test_demo_starts_fresh_and_prints_a_summary(demo_run: tuple[Path, dict]) -> None:
+def test_demo_starts_fresh_prints_a_summary_and_keeps_serving(demo_run: tuple[Path, dict]) -> None:
     cwd, _ = demo_run
-    proc = run_cli("demo", cwd=cwd)  # a second run: the first archive is moved aside
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    out = proc.stdout
+    # A second run in the same directory: the first archive is moved aside, and the site stays up after it.
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from crawler.cli import main; main()", "demo", "--keep-serving"],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("Still serving the sample site at "):
+                url = line.split(" at ", 1)[1].split()[0]
+                break
+        else:
+            pytest.fail("the demo never said it was still serving:\n" + "".join(lines))
+        assert get(url + "big5/index.html")[0] == 200  # the crawl is over, the site is still up
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    out = "".join(lines)
     assert "demo.db exists: moved it to demo.db.bak" in out
     assert (cwd / "demo.db.bak").is_file()
     with closing(sqlite3.connect(cwd / "demo.db")) as conn:
@@ -374,30 +398,3 @@ def test_demo_starts_fresh_and_prints_a_summary(demo_run: tuple[Path, dict]) -> 
         "醫院",
     ):
         assert expected in out, expected
-
-
-def test_demo_keep_serving_serves_until_interrupted(tmp_path: Path) -> None:
-    pytest.importorskip("crawler.run", reason="the crawler (issue #4) has not landed")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from crawler.cli import main; main()", "demo", "--keep-serving"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.startswith("Still serving the sample site at "):
-                url = line.split(" at ", 1)[1].split()[0]
-                break
-        else:
-            pytest.fail("the demo never said it was still serving")
-        assert get(url + "big5/index.html")[0] == 200  # the crawl is over, the site is still up
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=20) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
