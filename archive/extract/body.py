@@ -125,11 +125,62 @@ def best_node(all_lines: list[Line], cjk: bool) -> tuple[Any, float]:
             final *= 0.2
         if final > best_score:
             best, best_score = node, final
+    if best is not None:
+        best = _widen(best, all_lines, cjk)
     return best, best_score
 
 
+def _widen(node: Any, all_lines: list[Line], cjk: bool) -> Any:
+    """Climb to an ancestor that holds much more article text (bodies split over many sibling blocks).
+
+    Decayed scores favour the block holding the most paragraphs directly; a story cut into twenty
+    ``<div class="column">`` wrappers needs their common ancestor.
+    """
+    own: dict[Any, float] = {}
+    for line in all_lines:
+        s = _line_score(line, cjk)
+        if s > 0:
+            own[line.block] = own.get(line.block, 0.0) + s
+
+    def total(el: Any) -> float:
+        return sum(own.get(d, 0.0) for d in el.iter())
+
+    current, current_total = node, total(node)
+    for _ in range(3):
+        parent = current.getparent()
+        if parent is None or tag_of(parent) in ("body", "html"):
+            break
+        parent_total = total(parent)
+        tl = _text_len(parent)
+        if (
+            parent_total >= 1.5 * current_total
+            and link_density(parent, tl) < 0.25
+            and not _in_comments(parent)
+        ):
+            current, current_total = parent, parent_total
+        elif parent_total <= current_total * 1.05:
+            current = parent if False else current
+            # A wrapper with nothing else of weight: look one level further up.
+            grand = parent.getparent()
+            if grand is None or tag_of(grand) in ("body", "html"):
+                break
+            grand_total = total(grand)
+            tl = _text_len(grand)
+            if (
+                grand_total >= 1.5 * current_total
+                and link_density(grand, tl) < 0.25
+                and not _in_comments(grand)
+            ):
+                current, current_total = grand, grand_total
+            else:
+                break
+        else:
+            break
+    return current
+
+
 _COMMENT_ATTR = re.compile(
-    r"comment|reply|replies|discuss|disqus|respond|pinglun|talkback|feedback|forum-post", re.I
+    r"comment|reply|replies|discuss|disqus|respond|pinglun|talkback|feedback|forum-post|sidebar|widget", re.I
 )
 
 

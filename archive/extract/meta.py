@@ -219,8 +219,10 @@ def clean_value(value: str) -> str | None:
 def is_field_line(line: str) -> bool:
     """A line made of labelled fields (and dates): metadata, not article text."""
     found = parse_fields_line(line)
-    if not found:
+    if not found or "。" in line:
         return False
+    if any(len(f.value) > 40 for f in found if f.kind != "date"):
+        return False  # a label word followed by prose ("记者近日从……了解到") is a sentence
     covered = sum(len(f.label) + len(f.value) + 1 for f in found)
     rest = line
     for m, _ in find_dates(line):

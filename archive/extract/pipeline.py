@@ -454,6 +454,8 @@ def _nearest_date(
         distance = float(abs(i - anchor)) + (0.5 if i < anchor else 0.0) + (3.0 if i >= body_end else 0.0)
         if "T" not in iso:
             distance += 0.25
+        if "。" in ln.text or "，" in ln.text:
+            distance += 3.0  # a date mentioned in prose, not the page's own dateline
         if best is None or distance < best[0]:
             best = (distance, iso)
     return best[1] if best else None

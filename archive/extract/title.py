@@ -132,7 +132,10 @@ def choose_title(src: TitleSources, article: str) -> TitleResult:
     confirmed = [
         c
         for c in structured + [n for n in near if len(n) >= 6]
-        if len(c) >= 4 and html_title and (c in html_title or _norm(c) in _norm(html_title))
+        if len(c) >= 4
+        and html_title
+        and c != html_title
+        and (c in html_title or _norm(c) in _norm(html_title))
     ]
     if confirmed:
         best = max(confirmed, key=len)
