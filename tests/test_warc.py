@@ -45,6 +45,9 @@ PARAS_B = [
     "会议强调，要严格落实外来人员登记报告制度，加强农贸市场、商场超市等人员密集场所的消杀和管理。",
     "会议还对春节期间的安全生产、森林防火和市场保供等工作作了安排，确保群众过一个平安祥和的春节。",
 ]
+TRADITIONAL_C = (
+    "湘江風光帶改造工程近日完工，沿江步道全線貫通，新增綠地十二萬平方米，市民休閒又多了一個好去處。"
+)
 PARAS_C = [
     "湘江风光带改造工程近日完工，沿江步道全线贯通，新增绿地十二万平方米，市民休闲又多了一个好去处。",
     "据介绍，工程共分三期实施，改造了防洪堤、步道和照明设施，并在沿线建设了五处口袋公园和两座驿站。",
@@ -273,12 +276,25 @@ def test_export_warc_passes_warcio_check_and_round_trips(tmp_path: Path, warc: P
                 "headers": [("Content-Type", "text/html; charset=utf-8")],
                 "payload": changed,
                 "date": "2021-02-01T00:00:00Z",
-            }
+            },
+            {
+                # The same article syndicated in Traditional script on another site: a near-copy.
+                "url": "http://www.example.com.tw/news/88.html",
+                "headers": [("Content-Type", "text/html; charset=utf-8")],
+                "payload": article_html(
+                    "湘江風光帶改造工程完工",
+                    [TRADITIONAL_C, *PARAS_C[1:]],
+                    "2021-01-21 10:00",
+                ),
+                "date": "2021-02-01T00:00:01Z",
+            },
         ],
         compress=False,
     )
     result = run(["import", str(later), "--db", str(db_path)])
     assert result.exit_code == 0 and "1 updated" in result.stdout
+    copies = [r for r in records(db_path) if r["duplicate_of"]]
+    assert [r["url"] for r in copies] == ["http://www.example.com.tw/news/88.html"]
 
     for name in ("out.warc.gz", "out.warc"):
         out = tmp_path / name
@@ -288,7 +304,7 @@ def test_export_warc_passes_warcio_check_and_round_trips(tmp_path: Path, warc: P
             [sys.executable, "-m", "warcio.cli", "check", "-v", str(out)], capture_output=True, text=True
         )
         assert check.returncode == 0, check.stdout + check.stderr
-        assert check.stdout.count("digest pass") == 5  # warcinfo + 4 stored HTML responses
+        assert check.stdout.count("digest pass") == 6  # warcinfo + 5 stored HTML responses
         assert "fail" not in check.stdout
 
         copy = tmp_path / f"copy-{name}.db"
@@ -419,3 +435,15 @@ def test_an_import_is_refused_while_another_run_holds_the_archive(tmp_path: Path
     with ArchiveLock(db_path):
         result = run(["import", str(warc), "--db", str(db_path)])
     assert result.exit_code == 4 and "lock" in result.output
+
+
+def test_export_warc_to_stdout_is_an_uncompressed_warc(tmp_path: Path, warc: Path) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    db_path = tmp_path / "archive.db"
+    assert run(["import", str(warc), "--db", str(db_path)]).exit_code == 0
+    result = run(["export", "--format", "warc", "--db", str(db_path)])
+    assert result.exit_code == 0
+    assert result.stdout_bytes.startswith(b"WARC/1.0\r\n")
+    types = [rec.rec_type for rec in ArchiveIterator(io.BytesIO(result.stdout_bytes))]
+    assert types == ["warcinfo", "response", "response", "response"]
