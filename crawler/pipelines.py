@@ -22,8 +22,10 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from multiprocessing import get_context
 from typing import Any
 
 from scrapy import signals
@@ -36,7 +38,7 @@ from twisted.python.threadpool import ThreadPool
 from archive import fetch_state, runs
 from archive.article import Article
 from archive.fetch_state import FetchState
-from archive.ingest import Ingestor, IngestResult
+from archive.ingest import Ingestor, IngestResult, Outcome, run_extraction
 from archive.page import Page, normalize_headers
 from archive.runs import RunCounts
 from archive.urls import site_of
@@ -157,6 +159,11 @@ class SiteAwareExtractor:
         return article
 
 
+def extract_all(pages: list[Page], extractor: Callable[[Page], Article]) -> list[Outcome]:
+    """Extract a batch (in the extraction helper process)."""
+    return [run_extraction(page, extractor) for page in pages]
+
+
 class ArchivePipeline:
     def __init__(self, crawler: Any):
         s = crawler.settings
@@ -181,6 +188,8 @@ class ArchivePipeline:
         self._pending: Any = None  # the Deferred of the batch being written
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="archive-writer")
         self._ingestor: Ingestor | None = None
+        self.extract_processes = s.getint("NEWS_ARCHIVE_EXTRACT_PROCESSES", 0)
+        self._extract_pool: ProcessPoolExecutor | None = None
         self._extractor: SiteAwareExtractor | None = None
         self._lock: runs.ArchiveLock | None = None
         self._timer: task.LoopingCall | None = None
@@ -212,6 +221,9 @@ class ArchivePipeline:
         ):
             self.profiles = spider.profiles
         self._extractor = SiteAwareExtractor(base, self.profiles)
+        if self.extract_processes > 0:
+            # spawn, not fork: this process runs threads (the reactor's, this one).
+            self._extract_pool = ProcessPoolExecutor(self.extract_processes, mp_context=get_context("spawn"))
         self._ingestor = Ingestor.open(self.db_path, extractor=self._extractor)
         db = self._ingestor.db
         runs.mark_abandoned(db)
@@ -246,7 +258,15 @@ class ArchivePipeline:
             else:
                 pages.append(to_page(item))
                 owners.append(item)
-        results = ing.ingest_many(pages, run_id=self.report.run_id) if pages else []
+        if not pages:
+            results: list[IngestResult] = []
+        elif self._extract_pool is None:
+            results = ing.ingest_many(pages, run_id=self.report.run_id)
+        else:
+            # The same three steps as ingest_many, with extraction in the helper process (the other core).
+            ids = ing.store(pages, self.report.run_id)
+            outcomes = self._extract_pool.submit(extract_all, pages, ex).result()
+            results = ing.apply(list(zip(ids, pages, outcomes, strict=True)))
         listing_states: list[FetchState] = []
         now = datetime.now(UTC)
         new_states: list[FetchState] = list(states)
@@ -299,6 +319,8 @@ class ArchivePipeline:
             assert self.report.run_id is not None
             runs.finish_run(self._ingestor.db, self.report.run_id, self.counts, outcome)
         finally:
+            if self._extract_pool is not None:
+                self._extract_pool.shutdown(cancel_futures=True)
             self._ingestor.close()
             self._ingestor = None
             if self._lock is not None:

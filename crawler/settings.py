@@ -19,6 +19,9 @@ NEWS_ARCHIVE_DB = "archive.db"
 NEWS_ARCHIVE_BATCH_SIZE = 25
 # ... or after this many seconds, whichever comes first.
 NEWS_ARCHIVE_BATCH_SECONDS = 2.0
+# Extraction in this many helper processes (0: in the archive writer thread). A polite crawl never needs
+# one; a fast crawl of many sites on a machine with cores to spare does (see docs/benchmarks.md, ## Crawl).
+NEWS_ARCHIVE_EXTRACT_PROCESSES = 0
 # A run is "degraded" when more than this share of its fetches failed.
 NEWS_ARCHIVE_MAX_ERROR_RATIO = 0.25
 # Listing pages walked per listing at most (a guard against endless generated pagination).

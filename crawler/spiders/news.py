@@ -38,6 +38,7 @@ from scrapy import Request, Spider, signals
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
 
 from archive import fetch_state
 from archive.db import open_db
@@ -111,6 +112,13 @@ def page_dict(response: Response, kind: str) -> dict[str, Any]:
         "fetched_at": datetime.now(UTC),
         "kind": kind,
     }
+
+
+def fetch_key(url: str) -> str:
+    """What makes two links one fetch within a run: Scrapy's canonical URL (fragment dropped, query
+    sorted). Looser than the archive's identity on purpose: ``/news/`` and ``/news/index.html`` are one
+    record when both are articles, but a server may answer them differently, so both are fetched."""
+    return canonicalize_url(url)
 
 
 def header_charset(response: Response) -> str | None:
@@ -284,7 +292,7 @@ class NewsSpider(Spider):
     ) -> Request | None:
         """A request for ``url`` unless it was scheduled already this run, or is an archived article that
         is not due for a revisit. Conditional headers when the URL was fetched before."""
-        key = canonicalize(url)
+        key = fetch_key(url)
         if key in self._scheduled and not force:
             return None
         self._scheduled.add(key)
@@ -336,11 +344,11 @@ class NewsSpider(Spider):
             yield from self._seed_extras(response, doc)
         if not is_listing:
             parts = discovery.continuation_urls(doc, response.url)
-            parts = [u for u in parts if self.allowed(u) and canonicalize(u) not in self._scheduled]
+            parts = [u for u in parts if self.allowed(u) and fetch_key(u) not in self._scheduled]
             if parts:
                 for u in parts:
-                    self._part_urls.add(canonicalize(u))
-                    self._scheduled.add(canonicalize(u))
+                    self._part_urls.add(fetch_key(u))
+                    self._scheduled.add(fetch_key(u))
                 item = page_dict(response, "article")
                 item["parts"] = []
                 yield self._part_request(item, parts)
@@ -422,7 +430,7 @@ class NewsSpider(Spider):
                     yield req
 
     def _link_request(self, url: str, *, origin: str, default_kind: str | None = None) -> Request | None:
-        if canonicalize(url) in self._part_urls:
+        if fetch_key(url) in self._part_urls:
             return None
         kind = self.classify(url)
         if kind == "skip":
@@ -488,7 +496,7 @@ class NewsSpider(Spider):
         doc = discovery.parse_html(response.body, response.url, header_charset(response))
         if doc is not None:
             for u in discovery.continuation_urls(doc, response.url):
-                key = canonicalize(u)
+                key = fetch_key(u)
                 if self.allowed(u) and key not in self._scheduled and u not in remaining:
                     self._scheduled.add(key)
                     self._part_urls.add(key)
