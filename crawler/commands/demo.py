@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from archive.runs import ArchiveLock
+
 # Relaxed for the loopback demo server only; every other setting keeps the crawler's polite default.
 DEMO_SETTINGS: dict[str, Any] = {
     "ROBOTSTXT_OBEY": True,
@@ -31,9 +33,17 @@ SIDE_FILES = ("-wal", "-shm")
 
 
 def start_fresh(db: Path) -> str | None:
-    """Move an existing archive (and its WAL files) aside so every demo run starts empty; say where."""
+    """Move an existing archive (and its WAL files) aside so every demo run starts empty; say where.
+
+    Under the archive's lock: an archive another run is writing is refused (ArchiveLocked), never moved.
+    """
     if not db.exists():
         return None
+    with ArchiveLock(db):
+        return _move_aside(db)
+
+
+def _move_aside(db: Path) -> str:
     backup = db.with_name(db.name + ".bak")
     for suffix in ("", *SIDE_FILES):
         old = Path(str(backup) + suffix)
