@@ -96,7 +96,8 @@ def canonicalize(url: str) -> str:
         return url
     if ":" in host:  # an IPv6 literal
         host = f"[{host}]"
-    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    default_port = port in (None, DEFAULT_PORTS[scheme])
+    netloc = host if default_port else f"{host}:{port}"
 
     path = parts.path or "/"
     head, _, last = path.rpartition("/")
@@ -108,8 +109,9 @@ def canonicalize(url: str) -> str:
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
     )
-    # http and https serve the same document on news sites; one scheme makes them one key.
-    rebuilt = urlunsplit(("http", netloc, path, query, ""))
+    # http and https on their default ports serve the same document on news sites: one scheme, one key.
+    # (On another port the scheme is kept: https://host:80/ must not turn into http://host/.)
+    rebuilt = urlunsplit(("http" if default_port else scheme, netloc, path, query, ""))
     # w3lib sorts the query and normalizes percent-encoding; it keeps our path and host as they are.
     try:
         return canonicalize_url(rebuilt, keep_fragments=False)

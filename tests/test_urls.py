@@ -74,3 +74,41 @@ def test_site_and_record_id() -> None:
     rid = record_id(canonicalize("https://www.a.com/n/1.html?utm_source=x"))
     assert rid == record_id(canonicalize("http://www.a.com/n/1.html")) and len(rid) == 16
     int(rid, 16)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_segment = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=8)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTP"]),
+    host=st.from_regex(r"[a-zA-Z0-9]{1,8}(\.[a-zA-Z0-9]{1,8}){1,2}", fullmatch=True),
+    port=st.sampled_from(["", ":80", ":443", ":8080"]),
+    path=st.lists(_segment, max_size=4),
+    query=st.lists(
+        st.tuples(st.sampled_from(["id", "utm_source", "spm", "page", "from", "q"]), _segment), max_size=4
+    ),
+    fragment=_segment,
+)
+def test_canonical_form_is_idempotent_and_ignores_tracking(scheme, host, port, path, query, fragment) -> None:  # type: ignore[no-untyped-def]
+    from urllib.parse import quote, urlencode
+
+    url = (
+        f"{scheme}://{host}{port}/"
+        + "/".join(quote(p) for p in path)
+        + "?"
+        + urlencode(query)
+        + "#"
+        + quote(fragment)
+    )
+    canon = canonicalize(url)
+    assert canonicalize(canon) == canon
+    assert "utm_source" not in canon and "spm=" not in canon and "#" not in canon
+    kept = [(k, v) for k, v in query if k not in ("utm_source", "spm", "from")]
+    bare = (
+        f"{scheme.lower()}://{host.lower()}{port}/" + "/".join(quote(p) for p in path) + "?" + urlencode(kept)
+    )
+    assert canonicalize(bare) == canon
