@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -44,9 +45,8 @@ METRIC_NAMES = {
 
 
 def extractors() -> dict[str, str]:
-    ours = (
-        "news-archive extract" if shutil.which("news-archive") else f"{sys.executable} -m archive.cli extract"
-    )
+    fallback = f"{shlex.quote(sys.executable)} -c 'from crawler.cli import main; main()' extract"
+    ours = "news-archive extract" if shutil.which("news-archive") else fallback
     return {
         "news-archive": ours,
         "trafilatura": f"{sys.executable} {ADAPTERS / 'trafilatura_extract.py'}",
