@@ -3,8 +3,9 @@
 Each ``response`` record with an HTML payload becomes a :class:`~archive.page.Page`: its URL (the request's,
 when a redirect in the same file or our own export names it), the final URL, the status, the original
 headers in order, the payload bytes after transfer and content decoding, and the WARC-Date as ``fetched_at``.
-Other records (warcinfo, request, metadata, revisit, resource, redirects, non-HTML payloads) are skipped and
-counted.
+A ``revisit`` record of the identical-payload-digest profile (a deduplicating crawler's refetch) is an
+unchanged refetch when the payload it names is archived (or earlier in the same import). Other records
+(warcinfo, request, metadata, resource, other revisits, redirects, non-HTML payloads) are skipped and counted.
 
 warcio stops silently at a truncated file, so truncation is detected here: a record whose content ends before
 its Content-Length, or an iteration that ends before the end of the file, is an error naming the file and the
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -29,6 +30,7 @@ from warcio.recordloader import ArcWarcRecord
 from archive import runs
 from archive.errors import BadInput
 from archive.page import Page
+from archive.payloads import decompress
 
 # Headers that describe the bytes on the wire, not the payload stored (which is decoded). A WARC export
 # renames them with this prefix (as pywb does) so the record stays valid; import restores them.
@@ -116,10 +118,18 @@ def _drain(record: ArcWarcRecord) -> int:
 class WarcReader:
     """Iterate the Pages of one WARC file, counting what is skipped; raises BadInput on a damaged file."""
 
-    def __init__(self, path: str | Path, report: ImportReport) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        report: ImportReport,
+        payload_of: Callable[[str], bytes | None] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.report = report
         self.redirects: dict[str, str] = {}
+        # Finds the payload a revisit record refers to by its digest (the archive's payloads use the same
+        # 'sha1:BASE32' form as WARC-Payload-Digest).
+        self.payload_of = payload_of
 
     def _fail(self, what: str, offset: int) -> BadInput:
         return BadInput(f"{self.path}: {what} at offset {offset}")
@@ -168,8 +178,39 @@ class WarcReader:
                     "truncated or damaged WARC" if self._looks_like_warc() else "not a WARC file", end
                 )
 
+    def _revisit(
+        self,
+        record: ArcWarcRecord,
+        url: str,
+        requested: str | None,
+        status: int,
+        headers: list[tuple[str, str]],
+    ) -> Page | None:
+        digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
+        body = self.payload_of(digest) if self.payload_of and digest else None
+        if body is None:
+            self.report.skipped["revisit of a payload not archived"] += 1
+            return None
+        if not _is_html(headers, body[:1024]):
+            self.report.skipped["not HTML"] += 1
+            return None
+        return Page(
+            url=requested or self.redirects.get(url, url),
+            body=body,
+            status=status,
+            headers=tuple(headers),
+            final_url=url,
+            fetched_at=_warc_date(record.rec_headers.get_header("WARC-Date")),
+        )
+
     def _page(self, record: ArcWarcRecord) -> Page | None:
-        if record.rec_type != "response":
+        # A revisit record (a deduplicating crawler's "payload unchanged since") is an unchanged refetch.
+        revisit = (
+            record.rec_type == "revisit"
+            and self.payload_of is not None
+            and (record.rec_headers.get_header("WARC-Profile") or "").endswith("identical-payload-digest")
+        )
+        if record.rec_type != "response" and not revisit:
             self.report.skipped[record.rec_type or "unknown"] += 1
             return None
         http = record.http_headers
@@ -192,6 +233,8 @@ class WarcReader:
             return None
         requested = _header(headers, REQUESTED_URL_HEADER)
         headers = restore_headers(headers)
+        if revisit:
+            return self._revisit(record, url, requested, status, headers)
         encoding = (_header(headers, "Content-Encoding") or "").strip().lower()
         if encoding not in _DECODABLE:
             self.report.skipped[f"content encoding {encoding}"] += 1
@@ -210,6 +253,12 @@ class WarcReader:
             final_url=url,
             fetched_at=_warc_date(record.rec_headers.get_header("WARC-Date")),
         )
+
+
+def stored_payload(conn: Any, digest: str) -> bytes | None:
+    """The raw body the archive stores under this payload digest, or None."""
+    row = conn.execute("SELECT codec, data FROM payloads WHERE digest = ?", (digest,)).fetchone()
+    return None if row is None else decompress(row[0], row[1])
 
 
 def _counts(report: ImportReport) -> runs.RunCounts:
@@ -252,13 +301,21 @@ def import_files(
         if on_batch is not None:
             on_batch(report)
 
+    batch: list[Page] = []
+
+    def payload_of(digest: str) -> bytes | None:
+        body = stored_payload(ingestor.conn, digest)
+        if body is None and batch:  # it may be in the batch not yet stored
+            flush(batch)
+            body = stored_payload(ingestor.conn, digest)
+        return body
+
     outcome: runs.Outcome = "failed"
     try:
         for path in paths:
             report.files += 1
-            batch: list[Page] = []
             try:
-                for page in WarcReader(path, report).pages():
+                for page in WarcReader(path, report, payload_of).pages():
                     batch.append(page)
                     if len(batch) >= batch_size:
                         flush(batch)

@@ -447,3 +447,44 @@ def test_export_warc_to_stdout_is_an_uncompressed_warc(tmp_path: Path, warc: Pat
     assert result.stdout_bytes.startswith(b"WARC/1.0\r\n")
     types = [rec.rec_type for rec in ArchiveIterator(io.BytesIO(result.stdout_bytes))]
     assert types == ["warcinfo", "response", "response", "response"]
+
+
+def test_revisit_records_are_unchanged_refetches(tmp_path: Path) -> None:
+    from archive.payloads import payload_digest
+
+    page = article_html("湘江风光带改造工程完工", PARAS_C)
+    path = tmp_path / "recrawl.warc.gz"
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        url = "http://www.zhuzhou.gov.cn/c/3.html"
+        headers = [("Content-Type", "text/html; charset=utf-8")]
+        writer.write_record(
+            writer.create_warc_record(
+                url,
+                "response",
+                payload=io.BytesIO(page),
+                http_headers=http("200 OK", headers),
+                warc_headers_dict={"WARC-Date": "2021-01-19T08:00:00Z"},
+            )
+        )
+        for digest, date in (
+            (payload_digest(page), "2021-02-19T08:00:00Z"),
+            ("sha1:" + "A" * 32, "2021-03-01T00:00:00Z"),
+        ):
+            writer.write_record(
+                writer.create_revisit_record(
+                    url,
+                    digest=digest,
+                    refers_to_uri=url,
+                    refers_to_date="2021-01-19T08:00:00Z",
+                    http_headers=http("200 OK", headers),
+                    warc_headers_dict={"WARC-Date": date},
+                )
+            )
+    db_path = tmp_path / "archive.db"
+    result = run(["import", str(path), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "2 pages ingested: 1 new, 0 updated, 1 unchanged" in result.stdout
+    assert "1 revisit of a payload not archived" in result.stdout
+    (record,) = records(db_path)
+    assert record["first_seen"] == "2021-01-19T08:00:00Z" and record["last_seen"] == "2021-02-19T08:00:00Z"
