@@ -110,6 +110,22 @@ def merge_parts(first: Article, later: list[Article]) -> Article:
     )
 
 
+def in_site_zone(published_at: str, tz: str) -> str:
+    """A time read off the page, placed in the site's own zone. A time with no offset, or with the
+    extraction's default +08:00, is taken as the site's wall-clock time; seconds only if the page gave them."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(published_at)
+    except ValueError:
+        return published_at
+    if moment.tzinfo is not None and not published_at.endswith("+08:00"):
+        return published_at  # the page said which offset: keep it
+    local = moment.replace(tzinfo=ZoneInfo(tz))
+    has_seconds = published_at.split("T", 1)[1][:8].count(":") == 2
+    return local.isoformat(timespec="seconds" if has_seconds else "minutes")
+
+
 class SiteAwareExtractor:
     """The archive's extractor, plus what the crawl knows about a page: the later parts of a multi-page
     article (merged into the first page's record; alone they are no record) and a site profile's selector
@@ -145,17 +161,7 @@ class SiteAwareExtractor:
             except (LookupError, ValueError) as exc:
                 logger.warning("%s: profile selectors not applied: %s", page.url, exc)
         if tz and article.published_at and "T" in article.published_at:
-            from zoneinfo import ZoneInfo
-
-            try:
-                moment = datetime.fromisoformat(article.published_at)
-                local = moment.replace(tzinfo=ZoneInfo(tz)) if moment.tzinfo is None else moment
-                # A page that gave no offset got the default one; the profile knows the site's own.
-                if moment.tzinfo is None or article.published_at.endswith("+08:00") and tz != "Asia/Shanghai":
-                    local = moment.replace(tzinfo=ZoneInfo(tz))
-                article.published_at = local.isoformat()
-            except ValueError:
-                pass
+            article.published_at = in_site_zone(article.published_at, tz)
         return article
 
 
