@@ -367,7 +367,7 @@ class Ingestor:
         urls = list(dict.fromkeys(u for u in (page.url, page.final_url) if u))
         canon = [canonicalize(u) for u in urls]
         fp = dedup.fingerprint(article.title, article.body, cfg)
-        content_hash = fp.content_hash if fp.normalized_body else "nobody:" + canonicalize(page.effective_url)
+        content_hash = _content_key(fp, page.effective_url)
 
         marks = ",".join("?" * len(canon))
         known = self.conn.execute(
@@ -520,7 +520,7 @@ class Ingestor:
             (aid,),
         ).fetchone()
         cur_rid, cur_hash, url = cur[0], cur[1], cur[2]
-        content_hash = fp.content_hash if fp.normalized_body else "nobody:" + canonicalize(url)
+        content_hash = _content_key(fp, url)
         if cur_rid == rid:
             old = dict(zip(RECORD_COLUMNS, cur[3:], strict=True))
             changed = tuple(c for c in RECORD_COLUMNS if old[c] != cols[c])
@@ -588,6 +588,12 @@ class Ingestor:
                 "INSERT OR REPLACE INTO views (article_id, observed_at, views) VALUES (?, ?, ?)",
                 (aid, fetched, views),
             )
+
+
+def _content_key(fp: dedup.Fingerprint, url: str) -> str:
+    """The content hash, made specific to the URL when there is no body: two pages with the same headline and
+    no text are not copies of each other (the hash still covers the title, so a new title is a new version)."""
+    return fp.content_hash if fp.normalized_body else f"nobody:{fp.content_hash}:{canonicalize(url)}"
 
 
 def _decoded(cols: dict[str, Any]) -> dict[str, Any]:

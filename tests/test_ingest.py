@@ -208,3 +208,11 @@ def test_a_bug_while_applying_one_page_does_not_lose_the_batch(ing: Ingestor, mo
     assert rows(ing, "SELECT parse_status FROM responses WHERE id = ?", results[1].response_id) == [
         ("error",)
     ]
+
+
+def test_pages_without_body_are_never_merged_but_title_changes_are_revisions(ing: Ingestor) -> None:
+    a = ing.ingest(page("http://a.gov.cn/v/1.html", html_page("视频新闻", [])))
+    b = ing.ingest(page("http://a.gov.cn/v/2.html", html_page("视频新闻", []), minutes=1))
+    assert a.status == b.status == "new" and a.article_id != b.article_id
+    c = ing.ingest(page("http://a.gov.cn/v/1.html", html_page("视频新闻（更正）", []), minutes=2))
+    assert c.status == "updated" and c.article_id == a.article_id
