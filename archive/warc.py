@@ -14,6 +14,7 @@ offset; what was read before it is ingested (and committed) all the same.
 
 from __future__ import annotations
 
+import gzip
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -115,6 +116,10 @@ def _drain(record: ArcWarcRecord) -> int:
     return int(getattr(stream, "limit", 0) or 0)
 
 
+class _WholeGzip(Exception):
+    """The file is one gzip stream, not one gzip member per record."""
+
+
 class WarcReader:
     """Iterate the Pages of one WARC file, counting what is skipped; raises BadInput on a damaged file."""
 
@@ -147,36 +152,57 @@ class WarcReader:
             raise BadInput(f"{self.path}: cannot read ({exc.strerror or exc})") from None
         with fh:
             size = os.fstat(fh.fileno()).st_size
-            iterator = ArchiveIterator(fh, no_record_parse=False)
-            offset = 0
-            try:
-                for record in iterator:
-                    # Where this record starts (get_record_offset() would read it to its end first).
-                    offset = iterator.offset
-                    if record.format.startswith("warc") and (
-                        not record.rec_type or record.rec_headers.get_header("Content-Length") is None
-                    ):
-                        raise self._fail("truncated or damaged WARC record", offset)
-                    self.report.records += 1
-                    page = self._page(record)
-                    if _drain(record):
-                        raise self._fail("truncated WARC record", offset)
-                    if page is not None:
-                        yield page
-                end = iterator.offset
-            except ArchiveLoadFailed as exc:
-                reason = "damaged WARC" if self._looks_like_warc() else "not a WARC file"
-                raise self._fail(f"{reason} ({str(exc).splitlines()[0][:80]})", offset) from None
-            except BadInput:
-                raise
-            except Exception as exc:  # warcio's parsers fail in many ways on damaged input
-                raise self._fail(f"damaged WARC ({type(exc).__name__}: {exc})", offset) from None
             if size == 0:
                 raise self._fail("empty file, not a WARC", 0)
-            if end < size:
-                raise self._fail(
-                    "truncated or damaged WARC" if self._looks_like_warc() else "not a WARC file", end
-                )
+            self._done = 0
+            try:
+                yield from self._records(fh, size)
+            except _WholeGzip:
+                # Gzipped as one stream rather than record by record (valid, but not seekable): read it through
+                # gzip from the start, passing over the records already handled. Offsets are then uncompressed.
+                fh.seek(0)
+                with gzip.open(fh) as stream:
+                    yield from self._records(stream, None, skip=self._done, unit="uncompressed offset")
+
+    def _records(
+        self, fh: IO[bytes] | gzip.GzipFile, size: int | None, *, skip: int = 0, unit: str = "offset"
+    ) -> Iterator[Page]:
+        iterator = ArchiveIterator(fh, no_record_parse=False)
+        offset = 0
+
+        def fail(what: str, at: int) -> BadInput:
+            return BadInput(f"{self.path}: {what} at {unit} {at}")
+
+        try:
+            for n, record in enumerate(iterator):
+                # Where this record starts (get_record_offset() would read it to its end first).
+                offset = iterator.offset
+                if n < skip:
+                    continue
+                if record.format.startswith("warc") and (
+                    not record.rec_type or record.rec_headers.get_header("Content-Length") is None
+                ):
+                    raise fail("truncated or damaged WARC record", offset)
+                self.report.records += 1
+                page = self._page(record)
+                if _drain(record):
+                    raise fail("truncated WARC record", offset)
+                self._done += 1
+                if page is not None:
+                    yield page
+            end = iterator.offset
+        except ArchiveLoadFailed as exc:
+            message = " ".join(str(exc).split())
+            if "non-chunked gzip" in message and size is not None:
+                raise _WholeGzip() from None
+            reason = "damaged WARC" if self._looks_like_warc() else "not a WARC file"
+            raise fail(f"{reason} ({message[:80]})", offset) from None
+        except BadInput:
+            raise
+        except Exception as exc:  # warcio's parsers (and gzip) fail in many ways on damaged input
+            raise fail(f"truncated or damaged WARC ({type(exc).__name__}: {exc})", offset) from None
+        if size is not None and end < size:
+            raise fail("truncated or damaged WARC" if self._looks_like_warc() else "not a WARC file", end)
 
     def _revisit(
         self,

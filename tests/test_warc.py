@@ -488,3 +488,15 @@ def test_revisit_records_are_unchanged_refetches(tmp_path: Path) -> None:
     assert "1 revisit of a payload not archived" in result.stdout
     (record,) = records(db_path)
     assert record["first_seen"] == "2021-01-19T08:00:00Z" and record["last_seen"] == "2021-02-19T08:00:00Z"
+
+
+def test_a_warc_gzipped_as_one_stream_is_read_too(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.warc"
+    write_warc(plain, sample_records(), compress=False)
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress(plain.read_bytes()))  # not one gzip member per record
+    db_path = tmp_path / "archive.db"
+    result = run(["import", str(whole), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "8 records read, 3 pages ingested: 3 new" in result.stdout
+    assert len(records(db_path)) == 3
