@@ -75,15 +75,26 @@ def export_csv(db: Connection, out: IO[bytes]) -> int:
 def wire_safe_headers(
     headers: list[tuple[str, str]], body_length: int, url: str, final_url: str | None
 ) -> list[tuple[str, str]]:
-    """The stored headers, with the wire-encoding ones renamed (see the module doc) and a true Content-Length."""
+    """The stored headers, made true of the stored (decoded) payload; see the module doc.
+
+    Only when the payload was encoded on the wire (or the declared length is not the stored one) are the
+    wire headers renamed ``X-Archive-Orig-...``, and a Content-Length added when the original had one, so
+    that import can restore exactly what was received.
+    """
     wire = {h.lower() for h in WIRE_HEADERS}
-    out: list[tuple[str, str]] = []
-    for name, value in headers:
-        if name.lower() in wire:
-            out.append((ORIG_PREFIX + name, value))
-        else:
-            out.append((name, value))
-    out.append(("Content-Length", str(body_length)))
+    encoded = any(
+        name.lower() in ("content-encoding", "transfer-encoding")
+        and value.strip().lower() not in ("", "identity")
+        for name, value in headers
+    )
+    lengths = [value.strip() for name, value in headers if name.lower() == "content-length"]
+    out: list[tuple[str, str]]
+    if encoded or any(v != str(body_length) for v in lengths):
+        out = [((ORIG_PREFIX + name) if name.lower() in wire else name, value) for name, value in headers]
+        if lengths:
+            out.append(("Content-Length", str(body_length)))
+    else:
+        out = list(headers)
     if final_url and final_url != url:
         out.append((REQUESTED_URL_HEADER, url))
     return out

@@ -500,3 +500,31 @@ def test_a_warc_gzipped_as_one_stream_is_read_too(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "8 records read, 3 pages ingested: 3 new" in result.stdout
     assert len(records(db_path)) == 3
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Content-Type", "text/html")],  # no length at all
+        [("Content-Type", "text/html"), ("Content-Length", "LEN")],  # the true length
+        [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")],  # chunked on the wire
+        [("Content-Type", "text/html"), ("Content-Encoding", "gzip"), ("Content-Length", "9")],
+        [("Content-Type", "text/html"), ("Content-Length", "999999")],  # a length that was not true
+        [("Set-Cookie", "a=1"), ("Content-Type", "text/html"), ("Set-Cookie", "b=2")],  # repeated names
+    ],
+)
+def test_exported_headers_come_back_exactly_as_stored(tmp_path: Path, headers: list[tuple[str, str]]) -> None:
+    from archive.ingest import Ingestor
+    from archive.page import Page
+
+    body = article_html("湘江风光带改造工程完工", PARAS_C)
+    headers = [(k, str(len(body)) if v == "LEN" else v) for k, v in headers]
+    with Ingestor.open(tmp_path / "a.db") as ing:
+        ing.ingest(Page(url="http://www.zhuzhou.gov.cn/c/3.html", body=body, headers=tuple(headers)))
+    out = tmp_path / "out.warc.gz"
+    assert run(["export", "--format", "warc", "--db", str(tmp_path / "a.db"), "-o", str(out)]).exit_code == 0
+    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(out)], capture_output=True)
+    assert check.returncode == 0
+    assert run(["import", str(out), "--db", str(tmp_path / "b.db")]).exit_code == 0
+    stored = sqlite3.connect(tmp_path / "b.db").execute("SELECT headers FROM responses").fetchone()[0]
+    assert [tuple(h) for h in json.loads(stored)] == headers
