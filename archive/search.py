@@ -33,6 +33,7 @@ import opencc
 import sqlite_utils
 
 from archive.errors import BadInput
+from archive.urls import site_of
 
 # Weights of the title and body columns in bm25 ranking: a match in the headline counts more.
 TITLE_WEIGHT = 5.0
@@ -502,8 +503,11 @@ def _filters(site: str | None, since: str | None, until: str | None) -> tuple[st
     where: list[str] = []
     args: list[Any] = []
     if site:
-        host = site.strip().lower()
-        host = re.sub(r"^[a-z]+://", "", host).split("/", 1)[0]
+        # The archive's form of a site (archive.urls.site_of: lower case, no www., no port), subdomains included.
+        value = site.strip()
+        host = site_of(value if "://" in value else "http://" + value)
+        if not host:
+            raise BadInput(f"--site: not a host name: {site!r}")
         where.append("(a.site = ? OR a.site LIKE ?)")
         args += [host, "%." + host]
     if since:

@@ -153,6 +153,12 @@ def test_filters_by_site_and_date(db) -> None:
     assert ids(search(db, "经济", site="xinhuanet.com", collapse_duplicates=False)) == ["cn2"]
     assert ids(search(db, "经济", site="www.xinhuanet.com", collapse_duplicates=False)) == ["cn2"]
     assert search(db, "经济", site="zhuzhou.gov.cn") == []
+    # Sites are stored as archive.urls.site_of makes them (no www.); a user may type either form, or a URL.
+    _insert(db, ("hn1", "hunan.gov.cn", "2021-08-01", "湖南经济", "湖南经济稳步增长。", None))
+    for typed in ("hunan.gov.cn", "www.hunan.gov.cn", "WWW.Hunan.gov.cn", "http://www.hunan.gov.cn/news/"):
+        assert ids(search(db, "经济", site=typed)) == ["hn1"], typed
+    with pytest.raises(BadInput):
+        search(db, "经济", site="http://")
     q = "发展 OR 供暖 OR 疫情"
     assert ids(search(db, q, since="2021-01-01", collapse_duplicates=False)) == ["cn2", "tw1", "zz1"]
     assert ids(search(db, q, until="2021-01-19", collapse_duplicates=False)) == ["bj1", "zz1"]
