@@ -218,3 +218,27 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> Any:
         out = super().process_exception(request, exception)
         return self._with_delay(out) if isinstance(out, Request) else out
+
+
+class ContactUserAgentMiddleware:
+    """The User-Agent names the project and a contact URL: ``news-archive/VERSION (+CONTACT)``, with CONTACT
+    from ``NEWS_ARCHIVE_CONTACT_URL``, unless USER_AGENT itself was set (``-s USER_AGENT=...``), whichever way
+    the crawl was started (``news-archive crawl``, ``scrapy crawl``, Scrapyd)."""
+
+    def __init__(self, user_agent: str):
+        self.user_agent = user_agent
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ContactUserAgentMiddleware:
+        from archive import __version__
+
+        s = crawler.settings
+        ua = s.get("USER_AGENT")
+        contact = s.get("NEWS_ARCHIVE_CONTACT_URL")
+        if contact and (s.getpriority("USER_AGENT") or 0) <= 20:  # not set above the project's settings
+            ua = f"news-archive/{__version__} (+{contact})"
+        return cls(ua)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        if self.user_agent:
+            request.headers.setdefault(b"User-Agent", self.user_agent)

@@ -369,7 +369,8 @@ class ArchivePipeline:
         self._buffer.append(item)
         if len(self._buffer) >= self.batch_size:
             await self._flush()
-        return None
+        # What Scrapy logs and counts as the scraped item: not the page's bytes.
+        return {"url": item.get("url"), "kind": item.get("kind"), "parts": len(item.get("parts") or [])}
 
     async def _flush(self) -> None:
         # One batch in flight at a time: wait for the one being written (backpressure on the crawl).

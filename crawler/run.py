@@ -32,12 +32,6 @@ def crawl_settings(db_path: str | Path, overrides: Mapping[str, Any] | None = No
     settings.set("NEWS_ARCHIVE_DB", str(db_path), priority="cmdline")
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
-    if "USER_AGENT" not in (overrides or {}):
-        contact = settings.get("NEWS_ARCHIVE_CONTACT_URL")
-        if contact:
-            from archive import __version__
-
-            settings.set("USER_AGENT", f"news-archive/{__version__} (+{contact})", priority="cmdline")
     return settings
 
 

@@ -34,7 +34,7 @@ NEWS_ARCHIVE_PROFILE = None
 # --- Identity -------------------------------------------------------------------------------------------
 # Put a page that explains the crawl and how to reach its operator here.
 NEWS_ARCHIVE_CONTACT_URL = "https://github.com/news-archive/news-archive"
-# Built from NEWS_ARCHIVE_CONTACT_URL by crawler.run when not set explicitly.
+# Replaced by "news-archive/VERSION (+NEWS_ARCHIVE_CONTACT_URL)" unless set explicitly (-s USER_AGENT=...).
 USER_AGENT = "news-archive/0.1 (+https://github.com/news-archive/news-archive)"
 
 # --- Politeness -----------------------------------------------------------------------------------------
@@ -45,6 +45,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "crawler.middlewares.ContactUserAgentMiddleware": 500,
 }
 # How long a robots.txt that answered 5xx (or could not be fetched) blocks its site before it is asked again.
 ROBOTSTXT_UNAVAILABLE_RETRY = 600

@@ -87,3 +87,35 @@ def test_rules_and_pacer_units() -> None:
     assert pacer.reserve() == 0.0
     assert 9.0 < pacer.reserve() <= 10.0
     assert 19.0 < pacer.reserve() <= 20.0
+
+
+def test_user_agent_names_the_project_and_the_contact_url(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+    site = news_site(n_articles=1)
+    with SiteServer(site) as srv:
+        result = run_crawl_cli(
+            db, srv.url("/news/"), settings={"NEWS_ARCHIVE_CONTACT_URL": "https://me.example/bot"}
+        )
+        assert result.returncode == 0, result.stderr
+        agents = {s.headers.get("user-agent") for s in srv.seen}
+    assert len(agents) == 1
+    (agent,) = agents
+    assert agent.startswith("news-archive/") and "(+https://me.example/bot)" in agent
+
+
+def test_explicit_user_agent_wins() -> None:
+    from types import SimpleNamespace
+
+    from scrapy.settings import Settings
+
+    from crawler.middlewares import ContactUserAgentMiddleware
+
+    s = Settings()
+    s.setmodule("crawler.settings", priority="project")
+    s.set("NEWS_ARCHIVE_CONTACT_URL", "https://c.example/", priority="cmdline")
+    assert (
+        "(+https://c.example/)"
+        in ContactUserAgentMiddleware.from_crawler(SimpleNamespace(settings=s)).user_agent
+    )
+    s.set("USER_AGENT", "MyBot/1.0", priority="cmdline")
+    assert ContactUserAgentMiddleware.from_crawler(SimpleNamespace(settings=s)).user_agent == "MyBot/1.0"
