@@ -559,9 +559,10 @@ def search(
     # Groups keyed by the original's id: [best score, members in rank order].
     groups: dict[str, list[Any]] = {}
     for rowid, score in rows:
-        article_id, duplicate_of = conn.execute(
-            "SELECT id, duplicate_of FROM articles WHERE rowid = ?", (rowid,)
-        ).fetchone()
+        found = conn.execute("SELECT id, duplicate_of FROM articles WHERE rowid = ?", (rowid,)).fetchone()
+        if found is None:
+            continue  # deleted by another tool without unindexing: a stale entry, not a hit
+        article_id, duplicate_of = found
         key = (duplicate_of or article_id) if collapse_duplicates else article_id
         if key not in groups:
             if len(groups) >= limit:

@@ -264,6 +264,12 @@ def test_deleted_article_is_unindexed_by_index_article(db) -> None:
     assert search(db, "供暖") == []
 
 
+def test_an_article_deleted_behind_the_index_is_not_a_hit(db) -> None:
+    db.conn.execute("DELETE FROM articles WHERE id = 'bj1'")  # e.g. by hand in sqlite3, no unindex
+    assert search(db, "供暖") == []
+    assert ids(search(db, "北京 OR 株洲")) == ["zz1"]
+
+
 def test_fold_is_length_preserving() -> None:
     for text in ("臺灣經濟發展", "ＡＢＣ１２３", "İstanbul ß", "e\u0301 café", "㈱ ﬁ 裏"):
         assert len(fold(text)) == len(text)
