@@ -9,7 +9,7 @@ same canonical form. The canonical form is only an identity key: records keep ev
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
 
@@ -84,16 +84,23 @@ def canonicalize(url: str) -> str:
     url = url.strip()
     try:
         parts = urlsplit(safe_url_string(url))
+        if parts.scheme.lower() not in DEFAULT_PORTS:
+            return url
+        # Tracking parameters out, on the raw query (no re-encoding); then w3lib sorts the query, normalizes
+        # percent-encoding and dot segments, and drops the fragment.
+        query = "&".join(
+            piece
+            for piece in parts.query.split("&")
+            if piece and not is_tracking_param(unquote_plus(piece.split("=", 1)[0]))
+        )
+        parts = urlsplit(
+            canonicalize_url(urlunsplit(parts._replace(query=query, fragment="")), keep_fragments=False)
+        )
+        port = parts.port
     except ValueError:  # an impossible port or host: keep the URL as it is, it cannot be fetched anyway
         return url
     scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS:
-        return url
     host = (parts.hostname or "").rstrip(".")
-    try:
-        port = parts.port
-    except ValueError:  # a port that is not a number: keep the URL as it is, it cannot be fetched anyway
-        return url
     if ":" in host:  # an IPv6 literal
         host = f"[{host}]"
     default_port = port in (None, DEFAULT_PORTS[scheme])
@@ -103,20 +110,10 @@ def canonicalize(url: str) -> str:
     head, _, last = path.rpartition("/")
     if last.lower() in INDEX_FILES:
         path = head + "/"
-    if len(path) > 1:
-        path = path.rstrip("/") or "/"
-
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
-    )
+    path = path.rstrip("/") or "/"
     # http and https on their default ports serve the same document on news sites: one scheme, one key.
     # (On another port the scheme is kept: https://host:80/ must not turn into http://host/.)
-    rebuilt = urlunsplit(("http" if default_port else scheme, netloc, path, query, ""))
-    # w3lib sorts the query and normalizes percent-encoding; it keeps our path and host as they are.
-    try:
-        return canonicalize_url(rebuilt, keep_fragments=False)
-    except ValueError:
-        return rebuilt
+    return urlunsplit(("http" if default_port else scheme, netloc, path, parts.query, ""))
 
 
 def site_of(url: str) -> str:
