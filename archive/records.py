@@ -76,18 +76,17 @@ def get_record(db: Conn, article_id: str) -> dict[str, Any] | None:
 
 
 def iter_records(db: Conn, batch_size: int = 500) -> Iterator[dict[str, Any]]:
-    """Every article record, oldest first, read in batches (constant memory)."""
+    """Every article record in the order they were archived, read in batches (constant memory)."""
     conn = _conn(db)
-    last: tuple[str, str] = ("", "")
+    last = 0
     while True:
         rows = conn.execute(
-            f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles WHERE (first_seen, id) > (?, ?)"
-            " ORDER BY first_seen, id LIMIT ?",
-            (*last, batch_size),
+            f"SELECT rowid, {', '.join(ARTICLE_COLUMNS)} FROM articles WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (last, batch_size),
         ).fetchall()
         if not rows:
             return
-        ids = [r[0] for r in rows]
+        ids = [r[1] for r in rows]
         urls: dict[str, list[str]] = {i: [] for i in ids}
         marks = ",".join("?" * len(ids))
         for aid, url in conn.execute(
@@ -96,8 +95,8 @@ def iter_records(db: Conn, batch_size: int = 500) -> Iterator[dict[str, Any]]:
         ):
             urls[aid].append(url)
         for row in rows:
-            yield _record(row, urls[row[0]])
-        last = (rows[-1][ARTICLE_COLUMNS.index("first_seen")], rows[-1][0])
+            yield _record(row[1:], urls[row[1]])
+        last = rows[-1][0]
 
 
 def resolve(db: Conn, id_or_url: str) -> str | None:

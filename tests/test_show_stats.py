@@ -117,3 +117,14 @@ def test_stats_counts_articles_per_site_and_day(archive) -> None:  # type: ignor
     assert stats["responses"] == 5 and 0 < stats["payload_bytes_stored"] < stats["payload_bytes_raw"]
     code, out, _ = run("stats", "--db", str(path))
     assert code == 0 and "a.gov.cn" in out and "articles: 3" in out
+
+
+def test_iter_records_reads_every_record_in_batches(archive) -> None:  # type: ignore[no-untyped-def]
+    from archive.db import open_db
+    from archive.records import get_record, iter_records
+
+    path, ids = archive
+    db = open_db(path, readonly=True)
+    got = list(iter_records(db, batch_size=2))
+    assert [r["id"] for r in got] == [ids["a"], ids["t"], ids["c"]]
+    assert got == [get_record(db, r["id"]) for r in got]
