@@ -32,7 +32,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import load_object
-from twisted.internet import task, threads
+from twisted.internet import defer, task, threads
 from twisted.python.threadpool import ThreadPool
 
 from archive import fetch_state, runs
@@ -191,7 +191,7 @@ class ArchivePipeline:
         self.report = RunReport(db_path=self.db_path, counts=self.counts)
         self._buffer: list[dict[str, Any]] = []
         self._buffer_since = time.monotonic()
-        self._pending: Any = None  # the Deferred of the batch being written
+        self._flush_lock = defer.DeferredLock()  # held while a batch is being written
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="archive-writer")
         self._ingestor: Ingestor | None = None
         self.extract_processes = s.getint("NEWS_ARCHIVE_EXTRACT_PROCESSES", 0)
@@ -353,7 +353,7 @@ class ArchivePipeline:
         if (
             self._buffer
             and time.monotonic() - self._buffer_since >= self.batch_seconds
-            and self._pending is None
+            and not self._flush_lock.locked
         ):
             from scrapy.utils.defer import deferred_from_coro
 
@@ -373,26 +373,26 @@ class ArchivePipeline:
         return {"url": item.get("url"), "kind": item.get("kind"), "parts": len(item.get("parts") or [])}
 
     async def _flush(self) -> None:
-        # One batch in flight at a time: wait for the one being written (backpressure on the crawl).
-        while self._pending is not None:
-            await self._pending
-        if not self._buffer and not self._spider_states():
-            return
-        batch, self._buffer = self._buffer, []
-        states = self._take_states()
-        self._sync_counts()
-        self._pending = self._call(self._write, batch, states)
+        # One batch in flight at a time: whoever comes while one is written waits for it (backpressure on
+        # the crawl), then writes what gathered meanwhile, if anything.
+        await maybe_deferred_to_future(self._flush_lock.acquire())
         try:
-            listing_states = await self._pending
-        except Exception as exc:  # the archive cannot be written: stop the crawl, report it
-            self._failed = f"{type(exc).__name__}: {exc}"
-            logger.error("archive write failed: %s", self._failed)
-            from scrapy.utils.defer import deferred_from_coro
+            if self._failed or (not self._buffer and not self._spider_states()):
+                return
+            batch, self._buffer = self._buffer, []
+            states = self._take_states()
+            self._sync_counts()
+            try:
+                listing_states = await self._call(self._write, batch, states)
+            except Exception as exc:  # the archive cannot be written: stop the crawl, report it
+                self._failed = f"{type(exc).__name__}: {exc}"
+                logger.error("archive write failed: %s", self._failed)
+                from scrapy.utils.defer import deferred_from_coro
 
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
-            return
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+                return
         finally:
-            self._pending = None
+            self._flush_lock.release()
         spider = self.crawler.spider
         for state in listing_states:
             if hasattr(spider, "note_listing"):
@@ -418,10 +418,7 @@ class ArchivePipeline:
     async def close_spider(self) -> None:
         if self._timer is not None and self._timer.running:
             self._timer.stop()
-        if not self._failed:
-            await self._flush()
-        while self._pending is not None:
-            await self._pending
+        await self._flush()  # also waits for a batch being written
 
     async def spider_closed(self, spider: Any, reason: str) -> None:
         """The run's end: its figures, outcome and (for a completed run) the listings' validators."""

@@ -324,6 +324,7 @@ FAST = {
     "DOWNLOAD_TIMEOUT": "3",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
     "NEWS_ARCHIVE_BATCH_SECONDS": "0.2",
+    "NEWS_ARCHIVE_BATCH_SIZE": "4",  # small batches: many items wait on a batch being written
     "LOG_LEVEL": "WARNING",
 }
 
