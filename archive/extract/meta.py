@@ -75,6 +75,11 @@ _LABEL_RE = re.compile(
     + "|".join(re.escape(x) for x in _ALL)
     + r")\s*(?P<sep>[:：]|[/／](?!/)|(?<=记者|記者|编辑|編輯)\s|(?<=本报记者|本報記者|特约记者|特約記者)\s?)\s*"
 )
+# Fields in adjacent <span>s run together ("10:05信息来源：市财政局浏览次数："): a label of two or more
+# characters followed by a colon counts wherever it stands.
+_GLUED_LABEL_RE = re.compile(
+    r"(?P<label>" + "|".join(re.escape(x) for x in _ALL if len(x) >= 2) + r")\s*(?P<sep>[:：])\s*"
+)
 
 _TIME = (
     r"(?:\s*(?:T|\s|&nbsp;)?\s*(?P<H>\d{1,2})\s*[:：时時]\s*(?P<M>\d{2})(?:\s*[:：分]\s*(?P<S>\d{2}))?"
@@ -169,6 +174,11 @@ def with_offset(iso: str | None, offset: str) -> str | None:
 def parse_fields_line(line: str) -> list[Found]:
     """The labelled fields of one line, each value cut at the next label, separator or date."""
     labels = list(_LABEL_RE.finditer(line))
+    taken = [(m.start(), m.end()) for m in labels]
+    for m in _GLUED_LABEL_RE.finditer(line):
+        if not any(a <= m.start() < b or m.start() <= a < m.end() for a, b in taken):
+            labels.append(m)
+    labels.sort(key=lambda m: m.start())
     out: list[Found] = []
     for i, m in enumerate(labels):
         end = labels[i + 1].start() if i + 1 < len(labels) else len(line)

@@ -234,7 +234,10 @@ def _page_host(page: Page, head: _Head, root: Any) -> str:
         host = spam_mod.host_of(a.get("href"))
         if host:
             counts[host] = counts.get(host, 0) + 1
-    return max(counts, key=lambda h: counts[h]) if counts else ""
+    # The site's own host is the one most links point to; with only a handful of absolute links that
+    # guess would as likely name an injected spam host, so none is made.
+    best = max(counts, key=lambda h: counts[h]) if counts else ""
+    return best if best and counts[best] >= 3 else ""
 
 
 def run(page: Page, parser_version: str) -> Article:
@@ -276,15 +279,13 @@ def run(page: Page, parser_version: str) -> Article:
             and spam_mod.is_spam_text(line.text, article_text.replace(line.text, ""))
         ):
             spam_lines.add(line.text)
+    spam_lines.update(_spam_link_rows(all_lines, node_set_for(node), page_host, article_text))
     for text in spam_lines:
         spam.append(text)
     if spam_lines:
         blocks = [b for b in blocks if b.text not in spam_lines]
         article_text = " ".join(b.text for b in blocks)
-    for key in ("keywords", "description"):
-        value = head.metas.get(key)
-        if value and spam_mod.is_spam_text(value, article_text):
-            spam.append(clean(value))
+    meta_spam_keys = ("keywords", "description")
 
     # Title.
     node_set = set(node.iter()) if node is not None else set()
@@ -301,6 +302,17 @@ def run(page: Page, parser_version: str) -> Article:
     src.page_text = page_text
     tres = choose_title(src, article_text)
     spam.extend(tres.spam)
+    # Injected <meta> keywords/description: spam words, or the same keywords as spam found elsewhere.
+    known = {seg for s in spam for seg in spam_mod.chain_segments(s) if len(seg) >= 3}
+    for key in meta_spam_keys:
+        value = clean(head.metas.get(key))
+        if not value:
+            continue
+        segs = [seg for seg in spam_mod.chain_segments(value) if len(seg) >= 3]
+        if spam_mod.is_spam_text(value, article_text) or (
+            segs and sum(seg in known for seg in segs) * 2 >= len(segs)
+        ):
+            spam.append(value)
     art.title = clean(tres.title) or None
     if art.title and spam_lines and art.title in spam_lines:
         art.title = None
@@ -368,7 +380,7 @@ def run(page: Page, parser_version: str) -> Article:
         if meta_mod.is_field_line(b.text) or b.text in bylines:
             continue
         if (
-            (i < 4 or i >= len(blocks) - 3)
+            i < 4
             and len(b.text) <= 40
             and meta_mod.find_dates(b.text)
             and len(meta_mod.DATE_RE.sub("", b.text).strip(" :：|()（）")) <= 12
@@ -429,6 +441,42 @@ def _norm(s: str) -> str:
 
 
 _STAT_LINE = re.compile(r"[:：]\s*[\d,]+\s*$")
+
+
+def node_set_for(node: Any) -> set[Any]:
+    return set(node.iter()) if node is not None else set()
+
+
+_SITE_NAME_END = re.compile(
+    r"(?:网|網|报|報|政府|新闻|新聞|日报|日報|电视台|電視台|大学|大學|银行|銀行|协会|協會|局|委|厅|廳|院|部)$"
+)
+
+
+def _spam_link_rows(all_lines: list[Line], node_set: set[Any], page_host: str, article: str) -> set[str]:
+    """Rows of links above the article to several unrelated commercial sites: injected keyword lines.
+
+    Placement (before the article's text), shape (link texts that are phrases, not site names) and target
+    (other, non-public hosts) decide; no word list is needed.
+    """
+    out: set[str] = set()
+    start = next((i for i, ln in enumerate(all_lines) if ln.block in node_set), len(all_lines))
+    for ln in all_lines[: start + 3]:
+        if ln.link_density < 0.8 or ln.length > 300 or ln.text in article:
+            continue
+        block = ln.block
+        anchors = [a for a in block.iter("a")][:50]
+        if len(anchors) < 2 or len(anchors) > 12:
+            continue
+        phrases = 0
+        for a in anchors:
+            text = clean("".join(a.itertext()))
+            if text and not _SITE_NAME_END.search(text) and text not in article and len(text) >= 4:
+                phrases += 1
+        if phrases * 3 >= len(anchors) * 2 and spam_mod.spam_link_pile(
+            anchors, page_host, spam_mod.term_hits(ln.text)
+        ):
+            out.add(ln.text)
+    return out
 
 
 def _nearest_date(

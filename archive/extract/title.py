@@ -87,26 +87,31 @@ def remove_spam_segments(title: str, article: str) -> tuple[str, list[str]]:
     clean_parts = [s for s in segments(title) if len(s) >= 6 and term_hits(s) == 0]
     if is_spam_text(title, article) and not clean_parts:
         return "", [title]
-    parts = re.split(r"(\s*[-_|｜,，]+\s*|\s+)", title)
+    parts = re.split(r"(\s*[-_|｜]+\s*|\s+[-–—]\s+)", title)
     kept: list[str] = []
     removed: list[str] = []
     for i in range(0, len(parts), 2):
         seg = parts[i]
         sep = parts[i + 1] if i + 1 < len(parts) else ""
-        if seg and term_hits(seg) and not (len(seg) >= 4 and seg in article):
+        # A headline about gambling shares its words with its article; an injected chain shares none.
+        if seg and term_hits(seg) and _overlap(seg, article) < 0.6:
             removed.append(seg)
         else:
             kept.append(seg + sep)
     if not removed:
         return title, []
     rest = "".join(kept).strip(" -_|｜,，")
-    return rest, [r for r in removed]
+    return rest, removed
 
 
 def choose_title(src: TitleSources, article: str) -> TitleResult:
     spam: list[str] = []
     html_title = clean(src.html_title)
     html_title, removed = remove_spam_segments(html_title, article)
+    if not removed and src.page_text:
+        html_title, chain = _absent_chain(html_title, src)
+        if chain:
+            spam.append(chain)
     if removed:
         spam.append(clean(src.html_title))
     elif html_title and is_keyword_chain(html_title) and (src.h1 or src.og or src.script or src.jsonld):
@@ -117,11 +122,14 @@ def choose_title(src: TitleSources, article: str) -> TitleResult:
             spam.append(html_title)
             html_title = ""
     structured: list[str] = []
+    metadata = {clean(src.og), clean(src.jsonld), clean(src.script)}
     for cand in (src.og, src.jsonld, src.script, *src.h1, *src.titled):
         cand = clean(cand)
         if not cand or len(cand) > 300:
             continue
         stripped, bad = remove_spam_segments(cand, article)
+        if bad and cand not in metadata:
+            continue  # a visible element with spam words: the line checks judge it, not the title picker
         if bad:
             spam.append(cand)
         if stripped:
@@ -188,3 +196,34 @@ def _overlap(title: str, article: str) -> float:
         return 0.0
     pool = set(article)
     return sum(1 for ch in chars if ch in pool) / len(chars)
+
+
+def _absent_chain(title: str, src: TitleSources) -> tuple[str, str]:
+    """Split off a run of two or more keyword segments at either end of <title> that the page never shows.
+
+    ``Headline_Section_Site_kw1_kw2_kw3``: the headline, section and site name appear on the page (or look
+    like a site name); injected keywords appear nowhere, whatever their vocabulary.
+    """
+    parts = re.split(r"(\s*[_|｜]\s*|\s+[-–—]\s+)", title)
+    segs = parts[0::2]
+    if len(segs) < 3:
+        return title, ""
+
+    def absent(seg: str) -> bool:
+        seg = seg.strip()
+        return len(seg) >= 4 and seg not in src.page_text and not _looks_like_site(seg, src.site_name)
+
+    for from_end in (True, False):
+        idx = list(range(len(segs)))[::-1] if from_end else list(range(len(segs)))
+        run = []
+        for i in idx:
+            if absent(segs[i]):
+                run.append(i)
+            else:
+                break
+        if 2 <= len(run) < len(segs):
+            lo, hi = min(run), max(run)
+            chain = "".join(parts[2 * lo : 2 * hi + 1]).strip()
+            rest = "".join(parts[: max(0, 2 * lo - 1)] if from_end else parts[2 * hi + 2 :]).strip()
+            return rest, chain
+    return title, ""
