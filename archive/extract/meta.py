@@ -75,10 +75,15 @@ _LABEL_RE = re.compile(
     + "|".join(re.escape(x) for x in _ALL)
     + r")\s*(?P<sep>[:：]|[/／](?!/)|(?<=记者|記者|编辑|編輯)\s|(?<=本报记者|本報記者|特约记者|特約記者)\s?)\s*"
 )
+# Words that prose puts before a colon too ("负责人告诉记者：“……”").
+_PROSE_LABELS = frozenset("记者 記者 文字 撰稿 发布 發佈 發布 出处 出處 来自 來自 阅读 閱讀 点击 點擊 浏览 瀏覽 图片 圖片".split())
+
 # Fields in adjacent <span>s run together ("10:05信息来源：市财政局浏览次数："): a label of two or more
 # characters followed by a colon counts wherever it stands.
 _GLUED_LABEL_RE = re.compile(
-    r"(?P<label>" + "|".join(re.escape(x) for x in _ALL if len(x) >= 2) + r")\s*(?P<sep>[:：])\s*"
+    r"(?P<label>"
+    + "|".join(re.escape(x) for x in _ALL if len(x) >= 2 and x not in _PROSE_LABELS)
+    + r")\s*(?P<sep>[:：])\s*"
 )
 
 _TIME = (
@@ -264,7 +269,7 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                 if fields.source is None:
                     fields.source = clean_value(re.split(r"\s", f.value)[0] if len(f.value) > 30 else f.value)
             elif f.kind == "author":
-                if fields.author is None and f.value:
+                if fields.author is None and f.value and len(f.value) <= 40 and not re.search(r"[“”。！？]", f.value):
                     fields.author = clean_names(f.value)
             elif f.kind == "editor":
                 if f.label in ("责任编辑", "責任編輯", "责编", "責編"):
