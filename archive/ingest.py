@@ -386,8 +386,11 @@ class Ingestor:
             if asite == site and alang == article.lang:
                 # The same article at another URL of the same site: one record, one more URL.
                 self._add_urls(aid, urls, canon, fetched)
+                # The record shows the latest view count observed, whichever of its URLs it was read at.
                 self.conn.execute(
-                    "UPDATE articles SET last_seen = max(last_seen, ?) WHERE id = ?", (fetched, aid)
+                    "UPDATE articles SET views = CASE WHEN ? >= last_seen THEN coalesce(?, views) ELSE views END,"
+                    " last_seen = max(last_seen, ?) WHERE id = ?",
+                    (fetched, article.views, fetched, aid),
                 )
                 self._add_views(aid, fetched, article.views)
                 search.index_article(self.db, aid)

@@ -181,3 +181,20 @@ def test_reparse_keeps_the_latest_view_count(tmp_path: Path) -> None:
     assert db.execute("SELECT views FROM articles").fetchall() == [(50,)]
     assert db.execute("SELECT views FROM views ORDER BY observed_at").fetchall() == [(5,), (50,)]
     db.conn.close()
+
+
+def test_reparse_after_exact_copies_with_their_own_counters_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    with Ingestor.open(path, extractor=fixed_v2, parser_version="2.0") as ing:
+        a = ing.ingest(
+            page("http://www.a.gov.cn/n/1.html", html_page("标题", article_paragraphs(1), views=5))
+        )
+        b = ing.ingest(
+            page(
+                "http://www.a.gov.cn/zt/1.html", html_page("标题", article_paragraphs(1), views=7), minutes=5
+            )
+        )
+        assert b.status == "duplicate" and b.article_id == a.article_id
+        assert ing.conn.execute("SELECT views FROM articles").fetchall() == [(7,)]
+    report = run_reparse(path, workers=1)
+    assert report.field_changes == {} and report.statuses["unchanged"] == 2
