@@ -524,3 +524,24 @@ def test_killed_worker_loses_nothing(client: Any, keys: Keys, slow_site: Site, t
     assert set(counts) == article_paths()
     assert set(counts.values()) == {1}
     assert not list(client.scan_iter(match=f"{keys.prefix}:inflight:*"))
+
+
+def test_stopped_crawl_resumes_without_refetching(
+    client: Any, keys: Keys, slow_site: Site, tmp_path: Path
+) -> None:
+    site = slow_site
+    db = tmp_path / "archive.db"
+    first = worker(keys, site, tmp_path)
+    deadline = time.monotonic() + 30
+    while site.served() < 8 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    first.send_signal(signal.SIGTERM)  # graceful: finishes what it holds, leaves the rest queued
+    assert "(shutdown)" in finish(first)
+    assert site.served() < N_ARTICLES, "the crawl ended before it could be stopped"
+    assert client.exists(keys.crawl) and client.zcard(keys.requests) > 0
+    finish(worker(keys, site, tmp_path))  # joins the crawl under way: its start URL is filtered
+    finish(writer(keys, db, idle_exit=0.5))
+
+    assert {p: n for p, n in site.counts.items() if n > 1 and p != "/robots.txt"} == {}
+    counts = archived_urls(db, site.base)
+    assert set(counts) == article_paths() and set(counts.values()) == {1}

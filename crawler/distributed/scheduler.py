@@ -25,6 +25,7 @@ from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 
 class DistributedScheduler(Scheduler):
+    df: Any
     tracker: InflightTracker
     crawler: Crawler
 
@@ -47,7 +49,18 @@ class DistributedScheduler(Scheduler):
         return instance
 
     def open(self, spider: Spider) -> None:
-        super().open(spider)
+        # scrapy-redis's open(), minus its deprecated Spider.log() call.
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server,
+            spider=spider,
+            key=self.queue_key % {"spider": spider.name},
+            serializer=self.serializer,
+        )
+        if not getattr(self, "df", None):
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        if self.flush_on_start:
+            self.flush()
         if self.tracker.begin_or_join_crawl():
             # The previous crawl under this prefix ran to its end: forget what it saw, so this crawl fetches
             # the start pages and listings again (the archive's own dedup handles known articles).
