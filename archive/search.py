@@ -543,13 +543,18 @@ def search(
     parsed = parse_query(query)
     conn = _conn(db)
     where, args = _filters(site, since, until)
-    # The filters need the articles table; without them, rank from the index alone (cheaper per match).
-    source = "articles_fts" + (" JOIN articles a ON a.rowid = articles_fts.rowid" if where else "")
+    # Filters select the articles' rowids once, through the articles' indexes (site, published_at); each match
+    # is then only tested for membership. ("+" keeps FTS5 from taking the IN list as rowids to look up one
+    # by one.) A join testing each match against the articles table costs about five times as much for a
+    # common word.
+    restrict = (
+        f" AND +articles_fts.rowid IN (SELECT a.rowid FROM articles a WHERE {where[5:]})" if where else ""
+    )
     # One pass over the newest matches (FTS5 walks its doclists in rowid order and stops at the LIMIT), each
     # scored once; the best are picked here. See RANK_WINDOW.
     sql = (
-        f"SELECT articles_fts.rowid, bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) FROM {source} "
-        f"WHERE articles_fts MATCH ?{where} ORDER BY articles_fts.rowid DESC LIMIT ?"
+        f"SELECT articles_fts.rowid, bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) FROM articles_fts "
+        f"WHERE articles_fts MATCH ?{restrict} ORDER BY articles_fts.rowid DESC LIMIT ?"
     )
     try:
         rows = conn.execute(sql, [parsed.expression, *args, max(RANK_WINDOW, limit)]).fetchall()
