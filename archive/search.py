@@ -103,7 +103,11 @@ def tokens(text: str) -> list[str]:
 
 
 def index_text(text: str | None) -> str:
-    """What goes into the FTS index for one column: the folded text's tokens separated by spaces."""
+    """What goes into the FTS index for one column: the folded text's tokens separated by spaces.
+
+    Removing an entry recomputes this from the stored original, so a change to fold() or tokens() that can
+    alter its output needs a schema migration that calls rebuild_index().
+    """
     return " ".join(tokens(fold(text or "")))
 
 
