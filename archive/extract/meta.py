@@ -50,8 +50,19 @@ CREDIT_LABELS = {
     "圖": "photographer",
 }
 
+# Roles that end the previous field's value but fill none of the SPEC's fields.
+OTHER_LABELS = "校对 校對 审核 審核 监制 監製 主编 主編 策划 策劃 统筹 統籌 责任校对 責任校對 关键词 關鍵詞 标签 標籤".split()
+
 _ALL = sorted(
-    {*SOURCE_LABELS, *AUTHOR_LABELS, *EDITOR_LABELS, *VIEWS_LABELS, *DATE_LABELS, *CREDIT_LABELS},
+    {
+        *SOURCE_LABELS,
+        *AUTHOR_LABELS,
+        *EDITOR_LABELS,
+        *VIEWS_LABELS,
+        *DATE_LABELS,
+        *CREDIT_LABELS,
+        *OTHER_LABELS,
+    },
     key=len,
     reverse=True,
 )
@@ -67,6 +78,8 @@ for _k, _labels in (
         _KIND[_label] = _k
 for _label in CREDIT_LABELS:
     _KIND.setdefault(_label, "credit")
+for _label in OTHER_LABELS:
+    _KIND.setdefault(_label, "other")
 
 # A label starts a line or follows a separator / bracket, and is followed by a colon (or, for a few, "/" or
 # a space). "文" and "图" only with "/" or a colon, since they are ordinary characters too.
@@ -76,7 +89,9 @@ _LABEL_RE = re.compile(
     + r")\s*(?P<sep>[:：]|[/／](?!/)|(?<=记者|記者|编辑|編輯)\s|(?<=本报记者|本報記者|特约记者|特約記者)\s?)\s*"
 )
 # Words that prose puts before a colon too ("负责人告诉记者：“……”").
-_PROSE_LABELS = frozenset("记者 記者 文字 撰稿 发布 發佈 發布 出处 出處 来自 來自 阅读 閱讀 点击 點擊 浏览 瀏覽 图片 圖片".split())
+_PROSE_LABELS = frozenset(
+    "记者 記者 文字 撰稿 发布 發佈 發布 出处 出處 来自 來自 阅读 閱讀 点击 點擊 浏览 瀏覽 图片 圖片".split()
+)
 
 # Fields in adjacent <span>s run together ("10:05信息来源：市财政局浏览次数："): a label of two or more
 # characters followed by a colon counts wherever it stands.
@@ -105,7 +120,12 @@ _SEPARATORS = re.compile(r"\s*[|｜]\s*|\s{2,}|\s*[【】\[\]]\s*")
 _VIEWS_NUM = re.compile(r"^\s*(\d[\d,]*)")
 _ROLE_WORDS = re.compile(
     r"本报记者|本報記者|特约记者|特約記者|见习记者|見習記者|实习记者|實習記者|通讯员|通訊員|实习生|實習生|记者|記者|"
-    r"撰稿|撰文|作者|文\s*[/／]|图\s*[/／]|圖\s*[/／]|摄影|攝影|报道|報道|报导|報導|编译|編譯|整理|供稿|文字"
+    r"撰稿|撰文|作者|文\s*[/／]|图\s*[/／]|圖\s*[/／]|摄影|攝影|报道|報道|报导|報導|编译|編譯|整理|整合|综合|綜合|供稿|文字"
+)
+# Words that fill an author or source slot without naming anyone: page furniture and placeholders.
+NOT_NAMES = frozenset(
+    "举报 舉報 分享 收藏 打印 关闭 關閉 字号 字號 评论 評論 查看更多 返回 纠错 糾錯 大 中 小 图 圖 未知 佚名 网络 網絡 "
+    "通过 通過 昨天 今天 本站 admin 管理员 系统管理员 匿名 小编 编辑 編輯".split()
 )
 _NAME_SPLIT = re.compile(r"[\s、,，;；/／|]+")
 
@@ -198,6 +218,14 @@ def parse_fields_line(line: str) -> list[Found]:
                 raw = raw[: dm.start()]
         value = raw.strip(" ：:|｜,，;；()（）[]【】")
         if kind not in ("date", "views"):
+            words = value.split(" ")
+            for k, w in enumerate(words):
+                if w in OTHER_LABELS:
+                    words = words[:k]  # "刘晓阳 校对 李铭": the proofreader is another role
+                    break
+            while words and words[-1] in NOT_NAMES:
+                words.pop()
+            value = " ".join(words)
             # "来源：湘江晚报 阅读" (a label whose colon and count a script fills in): drop trailing labels.
             words = value.split(" ")
             while len(words) > 1 and words[-1] in _KIND:
@@ -215,8 +243,8 @@ def clean_names(value: str) -> str | None:
     value = re.sub(r"(?:发自|發自).*$", "", value)
     value = re.sub(r"[（(\[【][^)）\]】]*[)）\]】]", " ", value)  # "(实习)" "(图)"
     value = _ROLE_WORDS.sub(" ", value)
-    names = [n.strip(" 　:：·.") for n in _NAME_SPLIT.split(value)]
-    names = [n for n in names if n and not n.isdigit() and len(n) <= 20]
+    names = [re.sub(r"_[A-Z]{1,4}\d+$", "", n.strip(" 　:：·.")) for n in _NAME_SPLIT.split(value)]
+    names = [n for n in names if n and not n.isdigit() and len(n) <= 20 and n not in NOT_NAMES]
     if 2 <= len(names) <= 3 and all(len(n) == 1 and "\u4e00" <= n <= "\u9fff" for n in names):
         names = [
             "".join(names)
@@ -266,10 +294,15 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                         fields.published_at = dates[0][1]
                         fields.date_labelled = True
             elif f.kind == "source":
-                if fields.source is None:
+                if fields.source is None and f.value not in NOT_NAMES:
                     fields.source = clean_value(re.split(r"\s", f.value)[0] if len(f.value) > 30 else f.value)
             elif f.kind == "author":
-                if fields.author is None and f.value and len(f.value) <= 40 and not re.search(r"[“”。！？]", f.value):
+                if (
+                    fields.author is None
+                    and f.value
+                    and len(f.value) <= 40
+                    and not re.search(r"[“”。！？]", f.value)
+                ):
                     fields.author = clean_names(f.value)
             elif f.kind == "editor":
                 if f.label in ("责任编辑", "責任編輯", "责编", "責編"):
@@ -315,6 +348,8 @@ def byline_names(text: str, short: bool) -> str | None:
         tokens = [t for t in _NAME_SPLIT.split(rest.strip(" ）)")) if t]
         names: list[str] = []
         for tok in tokens:
+            if tok in NOT_NAMES or _ROLE_WORDS.fullmatch(tok) or tok in OTHER_LABELS:
+                continue
             if _NAME_TOKEN.match(tok):
                 names.append(tok)
             else:

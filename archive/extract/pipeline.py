@@ -18,7 +18,8 @@ from archive.extract.dom import JUNK_TAGS, Line, absolute, lines, parse
 from archive.extract.pagetype import classify
 from archive.extract.sanitize import caption_for, render
 from archive.extract.text import clean, is_cjk, looks_binary
-from archive.extract.title import TitleSources, choose_title, strip_site
+from archive.extract.title import TitleSources, _looks_like_site, choose_title, strip_site
+from archive.extract.title import segments as title_segments
 from archive.page import Page
 
 _SCRIPT_TITLE = re.compile(r"""document\.title\s*=\s*(["'])(.{2,300}?)\1""")
@@ -365,7 +366,9 @@ def run(page: Page, parser_version: str) -> Article:
                 fields.author = clean(m.group(1).replace(" and ", ", "))
                 break
     if fields.author is None:
-        fields.author = _ld_author(head.ld("author")) or _meta_author(head.metas.get("author"), cjk)
+        fields.author = _ld_author(head.ld("author")) or _meta_author(
+            head.metas.get("author"), cjk, head.title
+        )
 
     # Body: drop the title, metadata and credit lines, and whatever preceded the title in the content block.
     kept: list[body_mod.Block] = []
@@ -421,7 +424,7 @@ def run(page: Page, parser_version: str) -> Article:
     return art
 
 
-def _meta_author(value: str | None, cjk: bool) -> str | None:
+def _meta_author(value: str | None, cjk: bool, html_title: str = "") -> str | None:
     """<meta name=author>, when it names people rather than the site."""
     value = clean(value)
     if (
@@ -430,6 +433,8 @@ def _meta_author(value: str | None, cjk: bool) -> str | None:
         or re.search(r"[网網站报報社]$|\.(?:com|cn|net|org)|www|http", value, re.I)
     ):
         return None
+    if any(seg.startswith(value) and _looks_like_site(seg, "") for seg in title_segments(clean(html_title))):
+        return None  # "网易" in "…_网易新闻": the site, not a person
     return meta_mod.clean_names(value) if cjk else value
 
 

@@ -27,6 +27,11 @@ _SECTION_WORD = re.compile(
 )
 
 
+_CHANNEL_WORD = re.compile(
+    r"(?:财经|財經|科技|体育|體育|娱乐|娛樂|汽车|汽車|房产|房產|时尚|時尚|教育|健康|军事|軍事|文化|旅游|旅遊|订阅|訂閱|号|號)$"
+)
+
+
 @dataclass
 class TitleSources:
     html_title: str = ""
@@ -51,6 +56,8 @@ def _looks_like_site(seg: str, site_name: str) -> bool:
         seg == site_name or seg in site_name or site_name in seg and len(seg) <= len(site_name) + 4
     ):
         return True
+    if len(seg) <= 8 and _CHANNEL_WORD.search(seg):
+        return True  # "网易财经", "新浪体育": a portal's channel
     return len(seg) <= 20 and (bool(_SITE_WORD.search(seg)) or bool(_SECTION_WORD.match(seg)))
 
 
