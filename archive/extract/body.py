@@ -121,6 +121,8 @@ def best_node(all_lines: list[Line], cjk: bool) -> tuple[Any, float]:
         final = score * (1.0 - link_density(node, tl))
         if tag_of(node) in ("body", "html"):
             final *= 0.5
+        elif tag_of(node) in ("ul", "ol", "dl"):
+            final *= 0.6  # a list of items (teasers, a sidebar module) is rarely the story itself
         if _in_comments(node):
             final *= 0.2
         if final > best_score:
