@@ -182,7 +182,7 @@ def _widen(node: Any, all_lines: list[Line], cjk: bool) -> Any:
 
 
 _COMMENT_ATTR = re.compile(
-    r"comment|reply|replies|discuss|disqus|respond|pinglun|talkback|feedback|forum-post|sidebar|widget", re.I
+    r"comment|reply|replies|discuss|disqus|respond|pinglun|talkback|feedback|forum-post|sidebar|widget|footer|copyright", re.I
 )
 
 
