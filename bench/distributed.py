@@ -211,7 +211,7 @@ def run_workers(url: str, site: DelayedSite, n: int, concurrency: int, workdir: 
     }
 
 
-def writer_rate(url: str, n_pages: int, base: str, workdir: Path) -> dict[str, Any]:
+def writer_rate(url: str, n_pages: int, base: str, workdir: Path, jobs: int) -> dict[str, Any]:
     client = redis.Redis.from_url(url)
     keys = Keys(f"bench-writer-{uuid.uuid4().hex[:8]}")
     queue = PageQueue(client, keys)
@@ -225,8 +225,8 @@ def writer_rate(url: str, n_pages: int, base: str, workdir: Path) -> dict[str, A
         for i in range(n_pages)
     ]
     queue.push_many(pages)
-    db = workdir / "writer-bench.db"
-    sink = ArchiveSink(str(db))
+    db = workdir / f"writer-bench-{jobs}.db"
+    sink = ArchiveSink(str(db), jobs=jobs)
     writer = PageWriter(queue, sink, batch_size=100)
     started = time.monotonic()
     stats = writer.run(idle_exit=0.5)
@@ -249,43 +249,49 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=2)
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--writer-pages", type=int, default=1000, help="article pages the writer bench ingests")
+    ap.add_argument("--writer-jobs", default="1,2", help="writer bench: extraction processes (--jobs) to try")
     opts = ap.parse_args()
     routes = site_routes(opts.articles)
     site = DelayedSite(routes, opts.delay)
     workdir = Path(tempfile.mkdtemp())
     rows = []
+    writers = []
     try:
         with redis_server() as url:
-            for n in [int(x) for x in opts.workers.split(",")]:
+            for n in [int(x) for x in opts.workers.split(",") if x]:
                 r = run_workers(url, site, n, opts.concurrency, workdir)
                 rows.append((n, r))
                 print(f"{n} workers: {r}", file=sys.stderr)
-            w = writer_rate(url, opts.writer_pages, site.base, workdir)
-            print(f"writer: {w}", file=sys.stderr)
+            for jobs in [int(x) for x in opts.writer_jobs.split(",") if x]:
+                w = writer_rate(url, opts.writer_pages, site.base, workdir, jobs)
+                writers.append((jobs, w))
+                print(f"writer --jobs {jobs}: {w}", file=sys.stderr)
     finally:
         site.shutdown()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    one = rows[0][1]["rate"] / rows[0][0]
-    print(
-        f"\nSite: {opts.articles} articles, {(opts.articles + PER_LISTING - 1) // PER_LISTING} listings, "
-        f"every response delayed {opts.delay * 1000:.0f} ms; each worker fetches at most {opts.concurrency} "
-        f"pages at a time (ideal per worker: {opts.concurrency / opts.delay:.0f} pages/s).\n"
-    )
-    print("| workers | articles fetched | fetched twice | seconds | articles/s | speed-up | efficiency |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    base_rate = rows[0][1]["rate"]
-    for n, r in rows:
-        speedup = r["rate"] / base_rate
+    one = rows[0][1]["rate"] / rows[0][0] if rows else float("nan")
+    if rows:
         print(
-            f"| {n} | {r['articles']:.0f} | {r['twice']:.0f} | {r['seconds']:.1f} | {r['rate']:.1f} | "
-            f"{speedup:.2f}x | {speedup / (n / rows[0][0]):.0%} |"
+            f"\nSite: {opts.articles} articles, {(opts.articles + PER_LISTING - 1) // PER_LISTING} listings, "
+            f"every response delayed {opts.delay * 1000:.0f} ms; each worker fetches at most {opts.concurrency} "
+            f"pages at a time (ideal per worker: {opts.concurrency / opts.delay:.0f} pages/s).\n"
         )
-    print(
-        f"\nWriter: {w['pages']:.0f} article pages ingested (extraction, dedup, full-text index) in "
-        f"{w['seconds']:.1f} s = **{w['rate']:.0f} pages/s**, i.e. it keeps up with about "
-        f"{w['rate'] / one:.0f} workers crawling at this benchmark's per-worker rate ({one:.1f} pages/s)."
-    )
+        print("| workers | articles fetched | fetched twice | seconds | articles/s | speed-up | efficiency |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        base_rate = rows[0][1]["rate"]
+        for n, r in rows:
+            speedup = r["rate"] / base_rate
+            print(
+                f"| {n} | {r['articles']:.0f} | {r['twice']:.0f} | {r['seconds']:.1f} | {r['rate']:.1f} | "
+                f"{speedup:.2f}x | {speedup / (n / rows[0][0]):.0%} |"
+            )
+    if writers:
+        print(f"\nWriter: {opts.writer_pages} distinct article pages, batches of 100.\n")
+        print("| writer --jobs | seconds | pages/s | workers kept up with (at the per-worker rate above) |")
+        print("|---:|---:|---:|---:|")
+        for jobs, w in writers:
+            print(f"| {jobs} | {w['seconds']:.1f} | {w['rate']:.0f} | {w['rate'] / one:.1f} |")
 
 
 if __name__ == "__main__":

@@ -366,7 +366,10 @@ def test_writer_crash_after_commit_before_ack_loses_and_duplicates_nothing(
     assert set(counts.values()) == {1}
 
 
-def test_writer_makes_one_record_of_a_multi_page_article(client: Any, keys: Keys, tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_writer_makes_one_record_of_a_multi_page_article(
+    client: Any, keys: Keys, tmp_path: Path, jobs: int
+) -> None:
     base = "http://site.test"
     first, second = (
         (base + article_path(0)).replace(".html", "_1.html"),
@@ -381,20 +384,22 @@ def test_writer_makes_one_record_of_a_multi_page_article(client: Any, keys: Keys
             "parts": [{"url": second, "body": article_html(1)}],
         }
     )
+    singles = [Page(url=base + article_path(i), body=article_html(i)) for i in range(2, 7)]
+    queue.push_many(singles)
     db = tmp_path / "a.db"
-    sink = ArchiveSink(str(db))
+    sink = ArchiveSink(str(db), jobs=jobs)  # jobs=2: extraction in a process pool, same archive
     stats = PageWriter(queue, sink).run(idle_exit=0.3)
     sink.close("ok")
-    assert stats.statuses == {"new": 1}
+    assert stats.statuses == {"new": 6}
     conn = sqlite3.connect(db)
-    body = conn.execute("SELECT body FROM articles").fetchone()[0]
+    body = conn.execute("SELECT body FROM articles WHERE url = ?", (first,)).fetchone()[0]
     stored = {url for (url,) in conn.execute("SELECT url FROM responses")}
     run = conn.execute("SELECT kind, outcome, articles_new FROM runs").fetchall()
     conn.close()
-    assert stored == {first, second}
+    assert stored == {first, second} | {p.url for p in singles}
     rng0, rng1 = random.Random(0), random.Random(1)
     assert _text(rng0, 120)[:40] in body and _text(rng1, 120)[:40] in body  # both pages' text, one record
-    assert run == [("writer", "ok", 1)]
+    assert run == [("writer", "ok", 6)]
 
 
 def test_killed_writer_process_loses_nothing(client: Any, keys: Keys, tmp_path: Path) -> None:

@@ -25,6 +25,13 @@ from crawler.distributed.writer import DEFAULT_BATCH_SIZE, PageWriter
 @click.option(
     "--profile", type=click.Path(dir_okay=False), default=None, help="Site profiles (TOML), as for crawl."
 )
+@click.option(
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Processes that extract in parallel (the archive is still written by one).",
+)
 @click.option("--batch-size", default=DEFAULT_BATCH_SIZE, show_default=True, type=click.IntRange(1, 10_000))
 @click.option(
     "--idle-exit",
@@ -34,7 +41,13 @@ from crawler.distributed.writer import DEFAULT_BATCH_SIZE, PageWriter
     help="Exit once no page has arrived for this long (default: run until stopped).",
 )
 def command(
-    redis_url: str, db_path: str, prefix: str, profile: str | None, batch_size: int, idle_exit: float | None
+    redis_url: str,
+    db_path: str,
+    prefix: str,
+    profile: str | None,
+    jobs: int,
+    batch_size: int,
+    idle_exit: float | None,
 ) -> None:
     """Ingest the pages that distributed crawl workers queue in Redis into the archive.
 
@@ -52,7 +65,7 @@ def command(
         raise ArchiveError(f"cannot reach Redis at {redis_url}: {exc}") from exc
 
     queue = PageQueue(client, Keys(prefix))
-    sink = ArchiveSink(db_path, profile, run_args={"redis": redis_url, "prefix": prefix})
+    sink = ArchiveSink(db_path, profile, run_args={"redis": redis_url, "prefix": prefix}, jobs=jobs)
     writer = PageWriter(queue, sink, batch_size)
     stopped: list[int] = []
 

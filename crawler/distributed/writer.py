@@ -15,11 +15,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing import get_all_start_methods, get_context
 from typing import Any
 
 from archive import fetch_state, runs
 from archive.fetch_state import FetchState
-from archive.ingest import Ingestor, IngestResult, default_extractor
+from archive.ingest import Ingestor, IngestResult, Outcome, default_extractor, run_extraction
 from archive.page import Page
 from crawler.distributed.pagequeue import BadPageEntry, PageQueue, decode_item, page_from_item
 from crawler.pipelines import ARTICLE_STATUSES, SiteAwareExtractor, to_page
@@ -119,18 +120,28 @@ class ArchiveSink:
     """
 
     def __init__(
-        self, db_path: str, profile: str | None = None, run_args: dict[str, Any] | None = None
+        self,
+        db_path: str,
+        profile: str | None = None,
+        run_args: dict[str, Any] | None = None,
+        jobs: int = 1,
     ) -> None:
         self.lock = runs.ArchiveLock(db_path).acquire()
+        self._pool: Any = None
+        self.jobs = max(1, jobs)
         try:
-            self.extractor = SiteAwareExtractor(
-                default_extractor, load_profiles(profile) if profile else Profiles()
-            )
+            self.extractor = _site_extractor(profile)
+            if jobs > 1:
+                # Extraction is most of a writer's time and needs no database: run it on several cores. The
+                # pool is made before the archive is opened, so no child inherits the connection.
+                ctx = get_context("fork") if "fork" in get_all_start_methods() else get_context()
+                self._pool = ctx.Pool(jobs, initializer=_init_extract_process, initargs=(profile,))
             self.ingestor = Ingestor.open(db_path, extractor=self.extractor)
             runs.mark_abandoned(self.ingestor.db)
             self.counts = runs.RunCounts()
             self.run_id = runs.start_run(self.ingestor.db, "writer", run_args or {})
         except BaseException:
+            self._stop_pool()
             self.lock.release()
             raise
 
@@ -140,6 +151,7 @@ class ArchiveSink:
         ex.part_urls.clear()
         pages: list[Page] = []
         is_first: list[bool] = []
+        tasks: list[_Task] = []
         for item in items:
             parts = item.get("parts") or []
             if parts:
@@ -149,10 +161,19 @@ class ArchiveSink:
                 ex.part_urls.update(p.url for p in later)
                 pages += [first, *later]
                 is_first += [True] + [False] * len(later)
+                tasks += [(first, later, False)] + [(p, None, True) for p in later]
             else:
                 pages.append(to_page(item))
                 is_first.append(True)
-        results = self.ingestor.ingest_many(pages, run_id=self.run_id)
+                tasks.append((pages[-1], None, False))
+        if self._pool is None:
+            results = self.ingestor.ingest_many(pages, run_id=self.run_id)
+        else:
+            # ingest_many's three steps, with the middle one in the pool: raw pages committed first, then
+            # extracted in parallel, then applied in one transaction.
+            ids = self.ingestor.store(pages, run_id=self.run_id)
+            outcomes = self._pool.map(_extract_task, tasks, chunksize=max(1, len(tasks) // (4 * self.jobs)))
+            results = self.ingestor.apply(list(zip(ids, pages, outcomes, strict=True)))
         now = datetime.now(UTC)
         states: list[FetchState] = []
         for page, first_page, result in zip(pages, is_first, results, strict=True):
@@ -187,5 +208,36 @@ class ArchiveSink:
         try:
             runs.finish_run(self.ingestor.db, self.run_id, self.counts, outcome)
         finally:
+            self._stop_pool()
             self.ingestor.close()
             self.lock.release()
+
+    def _stop_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+
+# A page, its later parts when it is the first page of a multi-page article, whether it is a later part.
+_Task = tuple[Page, list[Page] | None, bool]
+
+_process_extractor: SiteAwareExtractor | None = None
+
+
+def _site_extractor(profile: str | None) -> SiteAwareExtractor:
+    return SiteAwareExtractor(default_extractor, load_profiles(profile) if profile else Profiles())
+
+
+def _init_extract_process(profile: str | None) -> None:
+    global _process_extractor
+    _process_extractor = _site_extractor(profile)
+
+
+def _extract_task(task: _Task) -> Outcome:
+    page, later, is_part = task
+    ex = _process_extractor
+    assert ex is not None
+    ex.parts = {page.url: later} if later else {}
+    ex.part_urls = {page.url} if is_part else set()
+    return run_extraction(page, ex)
