@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
+
 from archive.extract.dom import BLOCK_TAGS, Line, attr_text, lines, tag_of
 from archive.extract.text import SENTENCE_END, count_punct
 
@@ -114,7 +116,7 @@ def best_node(all_lines: list[Line], cjk: bool) -> tuple[Any, float]:
     scores = score_blocks(all_lines, cjk)
     if not scores:
         return None, 0.0
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:8]
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:30]
     best, best_score = None, 0.0
     for node, score in ranked:
         tl = _text_len(node)
@@ -145,7 +147,17 @@ def _widen(node: Any, all_lines: list[Line], cjk: bool) -> Any:
             own[line.block] = own.get(line.block, 0.0) + s
 
     def total(el: Any) -> float:
-        return sum(own.get(d, 0.0) for d in el.iter())
+        # Comment threads, sidebars and footers under the ancestor do not count as its article text.
+        got = 0.0
+        walker = etree.iterwalk(el, events=("start",))
+        for _, d in walker:
+            if d is not el and isinstance(d.tag, str) and (d.get("class") or d.get("id")):
+                hint = attr_text(d)
+                if _COMMENT_ATTR.search(hint) and not _ARTICLE_HINT.search(hint):
+                    walker.skip_subtree()
+                    continue
+            got += own.get(d, 0.0)
+        return got
 
     current, current_total = node, total(node)
     for _ in range(3):
@@ -156,7 +168,7 @@ def _widen(node: Any, all_lines: list[Line], cjk: bool) -> Any:
         tl = _text_len(parent)
         if (
             parent_total >= 1.5 * current_total
-            and link_density(parent, tl) < 0.25
+            and link_density(parent, tl) < 0.15
             and not _in_comments(parent)
         ):
             current, current_total = parent, parent_total
@@ -170,7 +182,7 @@ def _widen(node: Any, all_lines: list[Line], cjk: bool) -> Any:
             tl = _text_len(grand)
             if (
                 grand_total >= 1.5 * current_total
-                and link_density(grand, tl) < 0.25
+                and link_density(grand, tl) < 0.15
                 and not _in_comments(grand)
             ):
                 current, current_total = grand, grand_total
@@ -182,8 +194,12 @@ def _widen(node: Any, all_lines: list[Line], cjk: bool) -> Any:
 
 
 _COMMENT_ATTR = re.compile(
-    r"comment|reply|replies|discuss|disqus|respond|pinglun|talkback|feedback|forum-post|sidebar|widget|footer|copyright", re.I
+    r"comment|reply|replies|discuss|disqus|respond|pinglun|talkback|feedback|forum-post|sidebar|widget|footer|copyright",
+    re.I,
 )
+
+
+_ARTICLE_HINT = re.compile(r"article|content|post-body|entry")
 
 
 def _in_comments(node: Any) -> bool:
@@ -193,11 +209,7 @@ def _in_comments(node: Any) -> bool:
         if el is None:
             return False
         hint = attr_text(el)
-        if (
-            hint.strip()
-            and _COMMENT_ATTR.search(hint)
-            and not re.search(r"article|content|post-body|entry", hint)
-        ):
+        if hint.strip() and _COMMENT_ATTR.search(hint) and not _ARTICLE_HINT.search(hint):
             return True
         el = el.getparent()
     return False
