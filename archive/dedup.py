@@ -40,10 +40,12 @@ class DedupConfig:
     # 2- and 3-character words) apart while one edited sentence only touches a few dozen shingles.
     shingle_size: int = 4
     # LSH: the MinHash signature has bands * rows_per_band values; two articles become candidates when all
-    # the rows of one band agree. P(candidate) = 1 - (1 - J**rows)**bands: 0.99 at J=0.6, 0.42 at J=0.3,
-    # 0.02 at J=0.1.
-    bands: int = 20
-    rows_per_band: int = 3
+    # the rows of one band agree. P(candidate) = 1 - (1 - J**rows)**bands: 0.98 at J=0.6, 0.86 at J=0.5,
+    # 0.22 at J=0.3, 0.003 at J=0.1. Four rows per band keep unrelated articles (J about 0.02) from ever
+    # sharing a band, so the candidates per lookup stay flat as the archive grows (3 rows did not: their
+    # number grew linearly with the archive in bench/ingest.py).
+    bands: int = 30
+    rows_per_band: int = 4
     # Verified Jaccard similarity of the shingle sets from which a candidate is a near copy.
     min_jaccard: float = 0.6
     # Bodies shorter than this (normalized characters) are matched exactly only: short notices written on one
