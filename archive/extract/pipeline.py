@@ -495,6 +495,7 @@ def _nearest_date(
     anchor = title_idx if title_idx >= 0 else body_start
     best: tuple[float, str] | None = None
     ranges = list(range(max(0, anchor - 25), min(len(all_lines), body_start + 3)))
+    ranges += [i for i in range(body_start + 3, min(body_end - 3, body_start + 40)) if all_lines[i].length <= 60]
     ranges += list(range(max(body_start + 3, body_end - 3), min(len(all_lines), body_end + 12)))
     for i in ranges:
         ln = all_lines[i]
@@ -505,6 +506,8 @@ def _nearest_date(
             continue
         iso = found[0][1]
         distance = float(abs(i - anchor)) + (0.5 if i < anchor else 0.0) + (3.0 if i >= body_end else 0.0)
+        if body_start + 3 <= i < body_end - 3:
+            distance += 1.0  # a short date line inside the content (a blog post's footer)
         if "T" not in iso:
             distance += 0.25
         if "。" in ln.text or "，" in ln.text:

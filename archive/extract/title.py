@@ -147,9 +147,9 @@ def choose_title(src: TitleSources, article: str) -> TitleResult:
     confirmed = [
         c
         for c in structured + [n for n in near if len(n) >= 6]
-        if len(c) >= 4
-        and html_title
+        if html_title
         and c != html_title
+        and (len(c) >= 4 or c in segments(html_title))
         and (c in html_title or _norm(c) in _norm(html_title))
     ]
     if confirmed:
