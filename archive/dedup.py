@@ -49,8 +49,16 @@ class DedupConfig:
     # Verified Jaccard similarity of the shingle sets from which a candidate is a near copy.
     min_jaccard: float = 0.6
     # Bodies shorter than this (normalized characters) are matched exactly only: short notices written on one
-    # template share most of their text without being copies.
-    min_chars: int = 80
+    # template (weather warnings, appointments) share most of their text without being copies.
+    min_chars: int = 150
+    # When the shorter body of a pair is under short_chars, the pair must be this similar: in a short text a
+    # few changed names and dates are the whole news.
+    short_chars: int = 250
+    min_jaccard_short: float = 0.8
+    # Copies keep the figures: when both bodies quote at least min_numbers distinct numbers, at least this
+    # share of them (Jaccard) must be common. Daily reports on one template differ mostly in their figures.
+    min_numbers: int = 3
+    min_number_overlap: float = 0.5
     # At most this many candidates are verified per new article (the ones sharing the most bands).
     max_candidates: int = 20
 
@@ -150,6 +158,38 @@ class Fingerprint:
     shingles: frozenset[int]
     bands: tuple[tuple[int, int], ...]  # empty when the body is too short for near-copy matching
 
+    @property
+    def numbers(self) -> frozenset[str]:
+        return numbers(self.normalized_body)
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def numbers(normalized: str) -> frozenset[str]:
+    """The distinct digit runs of a normalized text (dates, figures, counts)."""
+    return frozenset(_NUMBER.findall(normalized))
+
+
+def is_near_copy(
+    a: Fingerprint, b_body: str, b_shingles: frozenset[int], config: DedupConfig = DEFAULT_CONFIG
+) -> float | None:
+    """The Jaccard similarity of two bodies when they are near copies under ``config``, else None."""
+    shorter = min(len(a.normalized_body), len(b_body))
+    if shorter < config.min_chars:
+        return None
+    score = jaccard(a.shingles, b_shingles)
+    if score < (config.min_jaccard_short if shorter < config.short_chars else config.min_jaccard):
+        return None
+    na, nb = a.numbers, numbers(b_body)
+    if (
+        len(na) >= config.min_numbers
+        and len(nb) >= config.min_numbers
+        and jaccard_sets(na, nb) < config.min_number_overlap
+    ):
+        return None
+    return score
+
 
 def fingerprint(title: str | None, body: str | None, config: DedupConfig = DEFAULT_CONFIG) -> Fingerprint:
     norm_body = normalize_text(body)
@@ -162,6 +202,10 @@ def fingerprint(title: str | None, body: str | None, config: DedupConfig = DEFAU
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    return jaccard_sets(a, b)
+
+
+def jaccard_sets(a: frozenset[Any], b: frozenset[Any]) -> float:
     if not a or not b:
         return 0.0
     inter = len(a & b)
@@ -215,7 +259,8 @@ def find_near_copy(
         row = conn.execute("SELECT body FROM articles WHERE id = ?", (cand,)).fetchone()
         if row is None:
             continue
-        score = jaccard(fp.shingles, shingles(normalize_text(row[0]), config.shingle_size))
-        if score >= config.min_jaccard and (best is None or score > best[1]):
+        body = normalize_text(row[0])
+        score = is_near_copy(fp, body, shingles(body, config.shingle_size), config)
+        if score is not None and (best is None or score > best[1]):
             best = (cand, score)
     return best

@@ -171,3 +171,57 @@ def test_candidate_lookup_uses_the_band_index_not_a_scan() -> None:
     ).fetchall()
     text = " ".join(str(r[-1]) for r in plan)
     assert "SCAN simhash_bands" not in text and "PRIMARY KEY" in text
+
+
+WARNING = (
+    "{place}气象台{y}年{m}月{d}日{h}时发布暴雨{c}预警信号：预计未来6小时内，{place}大部分地区将出现50毫米以上降雨，"
+    "局地可达100毫米以上，请注意防范城市内涝、山洪、地质灾害等。"
+)
+APPOINTMENT = (
+    "关于{n}同志任职的通知。各区县人民政府、市直各单位：经市委研究决定，任命{n}同志为市{d}局副局长，试用期一年。"
+    "免去{n}同志原任{o}职务。请各单位按照有关规定办理相关手续，并做好工作交接。特此通知。"
+)
+DAILY = (
+    "{m}月{d}日全市空气质量日报。今日全市环境空气质量指数为{aqi}，首要污染物为细颗粒物，细颗粒物平均浓度为每立方米{pm}微克，"
+    "可吸入颗粒物平均浓度为每立方米{pm10}微克，二氧化氮平均浓度为每立方米{no2}微克。全市各监测点位中，{site}监测点空气质量最好，"
+    "{bad}监测点空气质量相对较差。预计明日受冷空气影响，扩散条件转好，空气质量以良为主。市生态环境局提醒，"
+    "儿童、老年人及心脏病、呼吸系统疾病患者应减少长时间、高强度的户外锻炼，一般人群适量减少户外运动。"
+    "本报告数据为实时监测数据，未经审核，仅供参考，最终结果以审核后的数据为准。"
+    "市民可通过市生态环境局门户网站、微信公众号和手机客户端查询各监测点位的实时空气质量状况和未来三天的空气质量预报，"
+    "如发现露天焚烧、工地扬尘等污染环境的行为，可拨打环保举报热线进行举报。"
+)
+
+
+def verdict(a: str, b: str) -> float | None:
+    fa, fb = dedup.fingerprint(None, a), dedup.fingerprint(None, b)
+    return dedup.is_near_copy(fa, fb.normalized_body, fb.shingles)
+
+
+def test_short_templated_notices_are_not_near_copies() -> None:
+    w1 = WARNING.format(place="株洲市", y=2023, m=6, d=18, h=10, c="蓝色")
+    w2 = WARNING.format(place="株洲市", y=2023, m=6, d=20, h=16, c="黄色")
+    a1 = APPOINTMENT.format(n="张伟", d="交通运输", o="市公路事务中心主任")
+    a2 = APPOINTMENT.format(n="王强", d="交通运输", o="市公路事务中心副主任")
+    assert verdict(w1, w2) is None and verdict(a1, a2) is None
+    # ... although their texts are mostly the same.
+    fa, fb = dedup.fingerprint(None, w1), dedup.fingerprint(None, w2)
+    assert dedup.jaccard(dedup.shingles(fa.normalized_body), dedup.shingles(fb.normalized_body)) > 0.6
+
+
+def test_daily_reports_on_one_template_with_other_figures_are_not_near_copies() -> None:
+    r1 = DAILY.format(m=3, d=1, aqi=78, pm=52, pm10=81, no2=33, site="天元区", bad="石峰区")
+    r2 = DAILY.format(m=3, d=2, aqi=64, pm=41, pm10=70, no2=29, site="天元区", bad="石峰区")
+    assert len(dedup.normalize_text(r1)) > dedup.DEFAULT_CONFIG.short_chars
+    fa, fb = dedup.fingerprint(None, r1), dedup.fingerprint(None, r2)
+    assert dedup.jaccard(fa.shingles, fb.shingles) > dedup.DEFAULT_CONFIG.min_jaccard
+    assert verdict(r1, r2) is None
+    # The same report syndicated with a source line keeps its figures: a near copy.
+    assert verdict(r1, "来源：株洲日报。" + r1 + "（责任编辑：王五）") is not None
+
+
+def test_a_short_brief_reposted_with_a_source_line_is_a_near_copy() -> None:
+    brief = "".join(ORIGINAL[1:4])
+    assert (
+        dedup.DEFAULT_CONFIG.min_chars < len(dedup.normalize_text(brief)) < dedup.DEFAULT_CONFIG.short_chars
+    )
+    assert verdict(brief, "据株洲日报消息，" + brief + "（编辑：李四）") is not None
