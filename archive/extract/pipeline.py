@@ -353,7 +353,9 @@ def run(page: Page, parser_version: str) -> Article:
         following = [
             ln.text
             for ln in all_lines[title_idx + 1 : title_idx + 4]
-            if _norm(ln.text) not in title_norm and not meta_mod.is_field_line(ln.text)
+            if not (_norm(ln.text) == title_norm or (len(ln.text) >= 5 and _norm(ln.text) in title_norm))
+            and not meta_mod.parse_fields_line(ln.text)
+            and not meta_mod.find_dates(ln.text)
         ]
         for text in following[:1]:
             if re.fullmatch(r"[\u4e00-\u9fff]{2,3}(?:[、 ][\u4e00-\u9fff]{2,3}){0,2}", text):
@@ -495,7 +497,9 @@ def _nearest_date(
     anchor = title_idx if title_idx >= 0 else body_start
     best: tuple[float, str] | None = None
     ranges = list(range(max(0, anchor - 25), min(len(all_lines), body_start + 3)))
-    ranges += [i for i in range(body_start + 3, min(body_end - 3, body_start + 40)) if all_lines[i].length <= 60]
+    ranges += [
+        i for i in range(body_start + 3, min(body_end - 3, body_start + 40)) if all_lines[i].length <= 60
+    ]
     ranges += list(range(max(body_start + 3, body_end - 3), min(len(all_lines), body_end + 12)))
     for i in ranges:
         ln = all_lines[i]
@@ -600,12 +604,17 @@ def _anchors(all_lines: list[Line], title: str | None, node_set: set[Any]) -> tu
     title_idx = -1
     if title:
         t = _norm(title)
-        for i in range(min(body_end, len(all_lines)) - 1, -1, -1):
-            n = _norm(all_lines[i].text)
-            if n and (n == t or (t in n and len(n) <= len(t) + 30)):
-                title_idx = i
-                if i < body_start:
-                    break
+        # Exact lines first (a breadcrumb that ends with the title is not the headline), then containing
+        # ones; among them the last before the content, else the first inside it.
+        for exact in (True, False):
+            for i in range(min(body_end, len(all_lines)) - 1, -1, -1):
+                n = _norm(all_lines[i].text)
+                if n and (n == t if exact else (t in n and len(n) <= len(t) + 30)):
+                    title_idx = i
+                    if i < body_start:
+                        break
+            if title_idx >= 0:
+                break
     if 0 <= title_idx and title_idx >= body_start:
         # The title is inside the content block: metadata lines follow it there.
         body_start = title_idx + 1
