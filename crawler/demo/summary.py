@@ -136,7 +136,11 @@ def summarize(
         "exact_copies": exact,
         "multi_page": multi_page,
         "near_copies": near,
-        "spam": {"pages": spam_pages, "strings": len(spam_strings), "examples": spam_strings[:3]},
+        "spam": {
+            "pages": spam_pages,
+            "strings": len(spam_strings),
+            "examples": list(dict.fromkeys(spam_strings))[:3],
+        },
         "listings_archived": listings_archived,
         "unmatched": unmatched,
         "robots": {
