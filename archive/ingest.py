@@ -286,16 +286,21 @@ class Ingestor:
                 try:
                     result = self._apply_one(rid, page, outcome, reparse)
                     self.conn.execute("RELEASE ingest_page")
-                except sqlite3.Error:
-                    raise
+                except sqlite3.Error as exc:
+                    if not isinstance(exc, sqlite3.IntegrityError):
+                        raise  # full, read-only, damaged: the whole batch is rolled back
+                    result = self._page_failed(rid, exc)
                 except Exception as exc:  # a bug on one page must not lose the batch: record it on the page
-                    self.conn.execute("ROLLBACK TO ingest_page")
-                    self.conn.execute("RELEASE ingest_page")
-                    error = f"ingest: {type(exc).__name__}: {exc}"[:2000]
-                    self._mark(rid, "error", error, None)
-                    result = IngestResult("error", rid, error=error)
+                    result = self._page_failed(rid, exc)
                 results.append(result)
         return results
+
+    def _page_failed(self, rid: int, exc: Exception) -> IngestResult:
+        self.conn.execute("ROLLBACK TO ingest_page")
+        self.conn.execute("RELEASE ingest_page")
+        error = f"ingest: {type(exc).__name__}: {exc}"[:2000]
+        self._mark(rid, "error", error, None)
+        return IngestResult("error", rid, error=error)
 
     # -- internals -------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import zlib
 
 import pytest
@@ -185,7 +186,10 @@ def test_ingest_many_batches_and_returns_one_result_per_page(tmp_path) -> None: 
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_a_bug_while_applying_one_page_does_not_lose_the_batch(ing: Ingestor, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "error", [RuntimeError("index exploded"), sqlite3.IntegrityError("UNIQUE constraint failed")]
+)
+def test_a_bug_while_applying_one_page_does_not_lose_the_batch(ing: Ingestor, monkeypatch, error) -> None:  # type: ignore[no-untyped-def]
     from archive import ingest as ingest_mod
 
     calls = {"n": 0}
@@ -194,7 +198,7 @@ def test_a_bug_while_applying_one_page_does_not_lose_the_batch(ing: Ingestor, mo
     def flaky(db, aid):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 2:
-            raise RuntimeError("index exploded")
+            raise error
         real(db, aid)
 
     monkeypatch.setattr(ingest_mod.search, "index_article", flaky)
