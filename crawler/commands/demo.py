@@ -125,10 +125,14 @@ def command(db_path: str, keep_serving: bool, as_json: bool, verbose: bool) -> N
                 click.echo(line)
         if keep_serving:
             # Scrapy leaves its shutdown handlers installed after the crawl, and they only talk to the stopped
-            # reactor: give Ctrl-C and SIGTERM back their plain meaning so they end the serving.
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            signal.signal(signal.SIGTERM, _raise_interrupt)
-            say(f"\nStill serving the sample site at {server.url}/ (Ctrl-C to stop).")
-            server.serve_until_interrupted()
+            # reactor: give Ctrl-C and SIGTERM back their plain meaning so they end the serving. Ctrl-C is how
+            # serving is meant to end, so it is no error here, whenever it arrives.
+            try:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                signal.signal(signal.SIGTERM, _raise_interrupt)
+                say(f"\nStill serving the sample site at {server.url}/ (Ctrl-C to stop).")
+                server.serve_until_interrupted()
+            except KeyboardInterrupt:
+                pass
     if report.outcome != "ok":
         raise click.ClickException(f"the demo crawl ended {report.outcome}: {report.summary()}")
