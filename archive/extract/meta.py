@@ -290,8 +290,9 @@ def read_lines(lines: list[str], fields: Fields) -> None:
             if f.kind == "date":
                 if not fields.date_labelled:
                     dates = find_dates(line[f.start :])
-                    if dates:
-                        fields.published_at = dates[0][1]
+                    iso = dates[0][1] if dates else roc_date(f.value)
+                    if iso:
+                        fields.published_at = iso
                         fields.date_labelled = True
             elif f.kind == "source":
                 if fields.source is None and f.value not in NOT_NAMES:
@@ -357,3 +358,40 @@ def byline_names(text: str, short: bool) -> str | None:
         if names and (short or len(rest.strip()) <= 20):
             return " ".join(names)
     return None
+
+
+# Blogs and forums: "ggjjzhzz 发表于 2005-9-15", "由海姑娘张贴 @ 2005-06-10", "Posted by Jane Doe".
+_POSTED_BY = re.compile(
+    r"^(?:作者[:：]?\s*)?(?P<a>[^\s:：@|｜]{2,20})\s*(?:发表于|發表於|发布于|發佈於|发表在|posted\s+(?:on|at))"
+    r"|由\s*(?P<b>[^\s:：@|｜]{2,20}?)\s*(?:张贴|張貼|发表|發表|发布|發佈)"
+    r"|[Pp]osted\s+by\s+(?P<c>[\w.-]{2,30}(?: [\w.-]{2,30})?)",
+)
+
+
+def posted_by(text: str) -> str | None:
+    m = _POSTED_BY.search(text)
+    if not m:
+        return None
+    name = m["a"] or m["b"] or m["c"]
+    return None if name in NOT_NAMES or name.isdigit() else name
+
+
+# Taiwan's Republic-of-China calendar (民國112年 = 2023), trusted only after a date label or 民國.
+_ROC_DATE = re.compile(
+    r"^\s*(?:民國|民国)?\s*(?P<y>1[0-4]\d|[4-9]\d)\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)\s*日?"
+)
+_ROC_ANYWHERE = re.compile(
+    r"(?:民國|民国)\s*(?P<y>1[0-4]\d|[4-9]\d)\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
+)
+
+
+def roc_date(text: str) -> str | None:
+    m = _ROC_DATE.match(text) or _ROC_ANYWHERE.search(text)
+    if not m:
+        return None
+    y, mo, d = int(m["y"]) + 1911, int(m["m"]), int(m["d"])
+    try:
+        datetime(y, mo, d)
+    except ValueError:
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"

@@ -361,6 +361,13 @@ def run(page: Page, parser_version: str) -> Article:
             if re.fullmatch(r"[\u4e00-\u9fff]{2,3}(?:[、 ][\u4e00-\u9fff]{2,3}){0,2}", text):
                 fields.author = meta_mod.clean_names(text)
                 bylines.add(text)
+    if fields.author is None:
+        for text in [ln.text for ln in top] + head_blocks[:3] + tail_blocks[-4:] + after[:5]:
+            if len(text) <= 80:
+                name = meta_mod.posted_by(text)
+                if name:
+                    fields.author = name
+                    break
     if fields.author is None and not cjk:
         for text in head_blocks[:2]:
             m = _BY_LINE.match(text)
@@ -398,6 +405,7 @@ def run(page: Page, parser_version: str) -> Article:
                 if (img.get("src") or img.get("data-src") or img.get("data-original")) == b.src:
                     b.caption = caption_for(img, "")
                     break
+    kept = _drop_detached_contacts(kept)
     texts = [b.text for b in kept if b.kind != "img" and b.text]
     art.body = "\n\n".join(texts) or None
     art.body_html, art.images = render(kept, base)
@@ -448,6 +456,34 @@ def _norm(s: str) -> str:
 
 
 _STAT_LINE = re.compile(r"[:：]\s*[\d,]+\s*$")
+
+
+_CONTACT = re.compile(
+    r"^(?:联系人|聯絡人|联系电话|聯絡電話|联系方式|聯絡方式|咨询电话|諮詢電話|新闻联系人|新聞聯絡人)\s*[:：]"
+)
+
+
+def _drop_detached_contacts(blocks: list[body_mod.Block]) -> list[body_mod.Block]:
+    """A contact line in its own box after the story (press releases) is page furniture.
+
+    Inside the text container it is part of the notice and stays.
+    """
+    parents: dict[Any, int] = {}
+    for b in blocks:
+        if b.kind == "p" and b.line is not None and len(b.text) >= 30:
+            parent = b.line.block.getparent()
+            parents[parent] = parents.get(parent, 0) + 1
+    if not parents:
+        return blocks
+    main = max(parents, key=lambda p: parents[p])
+    inside = set(main.iter())
+    return [
+        b
+        for b in blocks
+        if not (
+            b.kind == "p" and b.line is not None and _CONTACT.match(b.text) and b.line.block not in inside
+        )
+    ]
 
 
 def node_set_for(node: Any) -> set[Any]:

@@ -16,14 +16,15 @@ from archive.extract.spam import chain_segments, is_keyword_chain, is_spam_text,
 from archive.extract.text import clean
 
 # Separators between a headline and a site or section name in <title>.
-_SEP = re.compile(r"\s+[-–—|｜:·•]+\s+|\s*[_|｜]+\s*|\s*--+\s*|\s*——\s*|\s*[-–—]\s*(?=[^\s-]*$)")
+_SEP = re.compile(r"\s+[-–—|｜:·•]+\s+|\s*[_|｜]+\s*|\s*--+\s*|\s*——\s*|\s*[-–—]\s*")
 _SITE_WORD = re.compile(
     r"(?:网|網|网站|網站|政府|人民政府|新闻|新聞|在线|在線|频道|頻道|门户|門戶|官网|官網|日报|日報|晚报|晚報|时报|時報|"
     r"报|報|手机版|手機版|移动版|移動版|客户端|客戶端|WAP版|官方网站|官方網站|电视台|電視台|广播|廣播|融媒体中心|融媒體中心|中心|首页|首頁|平台|社区|社區|论坛|論壇|博客|百科|"
     r"News|NEWS|Online|Times|Post|Daily|Herald|Journal|Tribune|\.com|\.cn|\.net|\.org|\.tw|\.hk)$"
 )
 _SECTION_WORD = re.compile(
-    r"^(?:正文|首页|首頁|新闻中心|新聞中心|本网原创|国内|國內|国际|國際|要闻|要聞|.{1,6}(?:动态|動態|新闻|新聞|要闻|要聞))$"
+    r"^(?:正文|首页|首頁|新闻中心|新聞中心|本网原创|国内|國內|国际|國際|要闻|要聞|"
+    r".{0,6}(?:动态|動態|新闻|新聞|要闻|要聞|新闻稿|新聞稿|公告|通告|通知|资讯|資訊|发布|發布|快讯|快訊))$"
 )
 
 
@@ -115,6 +116,8 @@ def choose_title(src: TitleSources, article: str) -> TitleResult:
     spam: list[str] = []
     html_title = clean(src.html_title)
     html_title, removed = remove_spam_segments(html_title, article)
+    if removed and not html_title and src.script:
+        html_title = clean(src.script)  # the title the page restores for its readers
     if not removed and src.page_text:
         html_title, chain = _absent_chain(html_title, src)
         if chain:
