@@ -81,11 +81,26 @@ def _same_length(func: Any, text: str) -> str:
     return "".join(parts)
 
 
+def _without_diacritics() -> dict[int, str]:
+    """Latin letters with diacritics -> their base letter (é -> e), one character for one, as unicode61's
+    remove_diacritics does in the index; so that highlighting finds what the index matched."""
+    table = {}
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        base = unicodedata.normalize("NFD", chr(code))[0]
+        if base != chr(code) and base.isascii():
+            table[code] = base
+    return table
+
+
+_DIACRITICS = _without_diacritics()
+
+
 def fold(text: str) -> str:
-    """The text as searched: NFKC, Simplified, lower case; same length as ``text``, character for character."""
+    """The text as searched: NFKC, Simplified, lower case, no diacritics; same length as ``text``, character
+    for character (so positions in it are positions in the original)."""
     text = _same_length(lambda s: unicodedata.normalize("NFKC", s), text)
     text = _same_length(_t2s().convert, text)
-    return _same_length(str.lower, text)
+    return _same_length(str.lower, text).translate(_DIACRITICS)
 
 
 def _segment_tokens(segment: str) -> list[str]:

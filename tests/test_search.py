@@ -274,6 +274,18 @@ def test_fold_is_length_preserving() -> None:
     for text in ("臺灣經濟發展", "ＡＢＣ１２３", "İstanbul ß", "e\u0301 café", "㈱ ﬁ 裏"):
         assert len(fold(text)) == len(text)
     assert fold("臺灣ＡＢＣ") == "台湾abc"
+    assert fold("Café Ñandú Việt") == "cafe nandu viet"
+
+
+def test_accents_are_ignored_and_still_highlighted(db) -> None:
+    _insert(
+        db, ("fr1", "www.example.fr", "2021-09-01", "Le café de Hunan", "Un café célèbre à Changsha.", None)
+    )
+    for query in ("cafe", "CAFÉ", "celebre"):
+        (hit,) = search(db, query)
+        assert hit.id == "fr1" and "<mark>" in hit.snippet, query
+    (hit,) = search(db, "célèbre")
+    assert "<mark>célèbre</mark>" in hit.snippet
 
 
 def test_datasette_and_sqlite_utils_detect_the_search_index(db) -> None:
