@@ -45,14 +45,25 @@ PARAS_B = [
     "会议强调，要严格落实外来人员登记报告制度，加强农贸市场、商场超市等人员密集场所的消杀和管理。",
     "会议还对春节期间的安全生产、森林防火和市场保供等工作作了安排，确保群众过一个平安祥和的春节。",
 ]
-TRADITIONAL_C = (
-    "湘江風光帶改造工程近日完工，沿江步道全線貫通，新增綠地十二萬平方米，市民休閒又多了一個好去處。"
-)
 PARAS_C = [
     "湘江风光带改造工程近日完工，沿江步道全线贯通，新增绿地十二万平方米，市民休闲又多了一个好去处。",
     "据介绍，工程共分三期实施，改造了防洪堤、步道和照明设施，并在沿线建设了五处口袋公园和两座驿站。",
     "下一步，有关部门将加强日常养护，完善便民设施，让湘江风光带成为展示城市形象的一张靓丽名片。",
 ]
+
+
+PARAS_D = [
+    "1月25日，湘江风光带二期工程正式开工建设，项目全长八点六公里，计划总投资十二亿元，预计明年底建成。",
+    "二期工程将向北延伸至石峰区，新建滨江步道、自行车道和防洪堤，同步实施沿线老旧码头的生态修复。",
+    "项目负责人介绍，工程将采用海绵城市理念，建设雨水花园和下沉式绿地，提升沿江地区的防洪排涝能力。",
+    "据悉，二期工程建成后将与一期无缝衔接，形成贯通城区南北的滨江休闲带，惠及沿线三十多万居民。",
+]
+
+
+def s2t(text: str) -> str:
+    import opencc
+
+    return str(opencc.OpenCC("s2t").convert(text))
 
 
 def http(status: str, headers: list[tuple[str, str]]) -> StatusAndHeaders:
@@ -278,15 +289,19 @@ def test_export_warc_passes_warcio_check_and_round_trips(tmp_path: Path, warc: P
                 "date": "2021-02-01T00:00:00Z",
             },
             {
+                "url": "http://www.zhuzhou.gov.cn/d/4.html",
+                "headers": [("Content-Type", "text/html; charset=utf-8")],
+                "payload": article_html("湘江风光带二期工程开工建设", PARAS_D, "2021-01-25 10:00"),
+                "date": "2021-02-01T00:00:01Z",
+            },
+            {
                 # The same article syndicated in Traditional script on another site: a near-copy.
                 "url": "http://www.example.com.tw/news/88.html",
                 "headers": [("Content-Type", "text/html; charset=utf-8")],
                 "payload": article_html(
-                    "湘江風光帶改造工程完工",
-                    [TRADITIONAL_C, *PARAS_C[1:]],
-                    "2021-01-21 10:00",
+                    s2t("湘江风光带二期工程开工建设"), [s2t(p) for p in PARAS_D], "2021-01-26 08:00"
                 ),
-                "date": "2021-02-01T00:00:01Z",
+                "date": "2021-02-01T00:00:02Z",
             },
         ],
         compress=False,
@@ -295,6 +310,12 @@ def test_export_warc_passes_warcio_check_and_round_trips(tmp_path: Path, warc: P
     assert result.exit_code == 0 and "1 updated" in result.stdout
     copies = [r for r in records(db_path) if r["duplicate_of"]]
     assert [r["url"] for r in copies] == ["http://www.example.com.tw/news/88.html"]
+    # Through the real ingest path: the Traditional copy is found by a Simplified query, under its original.
+    db = open_db(db_path, readonly=True)
+    (hit,) = search(db, "二期工程")
+    assert hit.id == copies[0]["duplicate_of"] and hit.duplicates == [copies[0]["id"]]
+    assert {h.id for h in search(db, "二期工程", collapse_duplicates=False)} == {hit.id, copies[0]["id"]}
+    db.conn.close()
 
     for name in ("out.warc.gz", "out.warc"):
         out = tmp_path / name
@@ -304,7 +325,7 @@ def test_export_warc_passes_warcio_check_and_round_trips(tmp_path: Path, warc: P
             [sys.executable, "-m", "warcio.cli", "check", "-v", str(out)], capture_output=True, text=True
         )
         assert check.returncode == 0, check.stdout + check.stderr
-        assert check.stdout.count("digest pass") == 6  # warcinfo + 5 stored HTML responses
+        assert check.stdout.count("digest pass") == 7  # warcinfo + 6 stored HTML responses
         assert "fail" not in check.stdout
 
         copy = tmp_path / f"copy-{name}.db"
