@@ -266,11 +266,15 @@ class WarcReader:
             self.report.skipped[f"content encoding {encoding}"] += 1
             return None
         stream = record.content_stream()
-        head = stream.read(1024)
-        if not _is_html(headers, head):
-            self.report.skipped["not HTML"] += 1
+        try:
+            head = stream.read(1024)
+            if not _is_html(headers, head):
+                self.report.skipped["not HTML"] += 1
+                return None
+            body = head + stream.read()
+        except Exception:  # a corrupt gzip/deflate/br body: this record only, the file goes on
+            self.report.skipped["undecodable payload"] += 1
             return None
-        body = head + stream.read()
         return Page(
             url=requested or self.redirects.get(url, url),
             body=body,

@@ -549,3 +549,27 @@ def test_exported_headers_come_back_exactly_as_stored(tmp_path: Path, headers: l
     assert run(["import", str(out), "--db", str(tmp_path / "b.db")]).exit_code == 0
     stored = sqlite3.connect(tmp_path / "b.db").execute("SELECT headers FROM responses").fetchone()[0]
     assert [tuple(h) for h in json.loads(stored)] == headers
+
+
+def test_a_record_with_a_corrupt_compressed_body_is_skipped_not_fatal(tmp_path: Path) -> None:
+    broken = gzip.compress(article_html("湘江风光带改造工程完工", PARAS_C))[:-40] + b"garbage" * 10
+    recs = [
+        {
+            "url": "http://www.zhuzhou.gov.cn/broken.html",
+            "headers": [("Content-Type", "text/html"), ("Content-Encoding", "gzip")],
+            "payload": broken,
+        },
+        *sample_records(),
+    ]
+    path = tmp_path / "mixed.warc.gz"
+    write_warc(path, recs)
+    db_path = tmp_path / "archive.db"
+    result = run(["import", str(path), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    # warcio keeps what it could decode (or skips the record): either way the rest of the file is imported.
+    titles = {r["title"] for r in records(db_path)}
+    assert {
+        "株洲高新区加强产业链精准招商",
+        "芦淞区部署冬春季疫情防控工作",
+        "湘江风光带改造工程完工",
+    } <= titles
