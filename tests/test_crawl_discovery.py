@@ -176,3 +176,13 @@ def test_sitemap_index_gzip_and_feeds() -> None:
     assert discovery.parse_feed(atom, "http://x.cn/feed") == ["http://x.cn/2024/01/02/a"]
     assert discovery.parse_sitemap(b"<html>not xml") == ("invalid", [])
     assert not discovery.is_feed(b"<!DOCTYPE html><html><head><title>rss</title>")
+
+
+def test_robots_off_still_reads_its_sitemap_lines(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+    with SiteServer(news_site(n_articles=2)) as srv:
+        result = run_crawl_cli(db, srv.url("/"), settings={"ROBOTSTXT_OBEY": "False"})
+        assert result.returncode == 0, result.stderr
+        assert "/private/t20240305_500.html" in srv.paths()  # not obeyed: fetched
+    urls = {u for (u,) in query(db, "SELECT url FROM articles")}
+    assert any(u.endswith("/sitemap_only/t20240306_700.html") for u in urls)

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from scrapy import Request, Spider, signals
+from scrapy import Request, Spider
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -223,15 +223,7 @@ class NewsSpider(Spider):
         spider.memory = CrawlMemory.load(settings.get("NEWS_ARCHIVE_DB"))
         spider.max_listing_pages = settings.getint("NEWS_ARCHIVE_MAX_LISTING_PAGES", 500)
         spider.revisit = settings.getbool("NEWS_ARCHIVE_REVISIT", True)
-        crawler.signals.connect(spider._on_robots, signal=signals.spider_opened)
         return spider
-
-    def _on_robots(self, spider: Spider) -> None:
-        from crawler.middlewares import PoliteRobotsTxtMiddleware
-
-        mw = self.crawler.get_downloader_middleware(PoliteRobotsTxtMiddleware)
-        if mw is not None:
-            mw.listeners.append(self._robots_parsed)
 
     # -- start ----------------------------------------------------------------------------------------
 
@@ -370,10 +362,9 @@ class NewsSpider(Spider):
         mw = self.crawler.get_downloader_middleware(PoliteRobotsTxtMiddleware)
         netloc = urlsplit(response.url).netloc
         rules = mw.rules_for(netloc) if mw is not None else None
-        if rules is not None or not self.settings.getbool("ROBOTSTXT_OBEY"):
+        if rules is not None:  # (robots.txt not obeyed: parse_robots reads its Sitemap: lines instead)
             root = self._root(response.url)
-            listed = [urljoin(root + "/", u) for u in rules.sitemaps] if rules else []
-            yield from self._sitemap_requests(root, listed)
+            yield from self._sitemap_requests(root, [urljoin(root + "/", u) for u in rules.sitemaps])
 
     def _known_feeds_and_sitemaps(self, url: str) -> Iterator[Request]:
         """An unchanged start page still leads to the site's feeds and sitemaps (asked conditionally)."""
@@ -384,9 +375,6 @@ class NewsSpider(Spider):
                 req = self.page_request(state.url, kind=state.kind, role=state.kind)
                 if req is not None:
                     yield req
-
-    def _robots_parsed(self, netloc: str, rules: Any) -> None:
-        """The robots middleware read a site's robots.txt (nothing to do: sitemaps are asked for by seeds)."""
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         if response.status != 200:
@@ -417,8 +405,8 @@ class NewsSpider(Spider):
                     continue
                 if kind == "sitemapindex":
                     req = self.page_request(entry.url, kind="sitemap", role="sitemap")
-                else:
-                    req = self._link_request(entry.url, origin=response.url)
+                else:  # a sitemap lists a site's pages worth indexing: mostly articles
+                    req = self._link_request(entry.url, origin=response.url, default_kind="article")
                 if req is not None:
                     yield req
             return
