@@ -273,13 +273,17 @@ def run(page: Page, parser_version: str) -> Article:
     spam_lines: set[str] = set()
     # One pass over the whole page first: most pages hold no spam word at all.
     has_terms = spam_mod.term_hits(page_text) > 0
+    suspects: list[str] = []
     for line in all_lines if has_terms else []:
-        if (
-            line.length >= 4
-            and spam_mod.term_hits(line.text)
-            and spam_mod.is_spam_text(line.text, article_text.replace(line.text, ""))
-        ):
-            spam_lines.add(line.text)
+        if 4 <= line.length <= 400 and line.text not in suspects and spam_mod.term_hits(line.text):
+            suspects.append(line.text)
+            if len(suspects) >= 300:  # bounded work on pathological pages
+                break
+    if suspects:
+        # Overlap is judged against the article without the suspect lines themselves.
+        suspect_set = set(suspects)
+        article_rest = " ".join(b.text for b in blocks if b.text not in suspect_set)
+        spam_lines.update(t for t in suspects if spam_mod.is_spam_text(t, article_rest))
     spam_lines.update(_spam_link_rows(all_lines, node_set_for(node), page_host, article_text))
     for text in spam_lines:
         spam.append(text)
@@ -369,10 +373,12 @@ def run(page: Page, parser_version: str) -> Article:
                     fields.author = name
                     break
     if fields.author is None and not cjk:
-        for text in head_blocks[:2]:
+        byl = clean(head.metas.get("byl") or head.metas.get("byline") or "")
+        for text in ([byl] if byl else []) + [ln.text for ln in top if len(ln.text) <= 80] + head_blocks[:2]:
             m = _BY_LINE.match(text)
             if m:
                 fields.author = clean(m.group(1).replace(" and ", ", "))
+                bylines.add(text)
                 break
     if fields.author is None:
         fields.author = _ld_author(head.ld("author")) or _meta_author(

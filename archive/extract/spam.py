@@ -143,7 +143,7 @@ def is_hidden(el: Any, classes: set[str], ids: set[str]) -> bool:
 
 # Top-level domains that cost next to nothing and carry most link spam.
 _CHEAP_TLDS = frozenset(
-    "xyz top vip cc app shop work club bet win icu live site online fun buzz link click cyou casino "
+    "xyz top vip cc app shop work club bet win icu live site online fun buzz link click cyou casino biz info "
     "loan bid men tk ml ga cf gq pw ws asia ink wang ren".split()
 )
 _SOCIAL = re.compile(
@@ -151,7 +151,7 @@ _SOCIAL = re.compile(
     r"google|apple|weibo|qq|wechat|weixin|douyin|tiktok|bilibili|zhihu|flipboard|vk|line)\.",
     re.I,
 )
-_PHRASE = re.compile(r"^[\u4e00-\u9fff\w]{4,24}$(?<![网網报報站台局委厅院部])")
+_PHRASE = re.compile(r"^[\u4e00-\u9fff\w]{4,24}$(?<![网網报報站台局委厅院部])|^[a-z]+(?: [a-z]+){1,5}$")
 _PUBLIC = re.compile(r"\.(?:gov|edu|org|mil|ac)(?:\.[a-z]{2})?$|\.(?:gov|edu)$")
 
 
