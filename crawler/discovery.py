@@ -329,12 +329,12 @@ def parse_feed(body: bytes, base: str) -> list[str]:
         if name == "item":
             for child in el:
                 if _local(child.tag) == "link" and (child.text or "").strip():
-                    out.append(urljoin(base, child.text.strip()))  # type: ignore[union-attr]
+                    out.append(urljoin(base, child.text.strip()))
                     break
             else:
                 for child in el:
                     if _local(child.tag) == "guid" and (child.text or "").startswith("http"):
-                        out.append(child.text.strip())  # type: ignore[union-attr]
+                        out.append(child.text.strip())
         elif name == "entry":
             hrefs = [
                 c.get("href")
@@ -342,7 +342,7 @@ def parse_feed(body: bytes, base: str) -> list[str]:
                 if _local(c.tag) == "link" and c.get("rel", "alternate") == "alternate" and c.get("href")
             ]
             if hrefs:
-                out.append(urljoin(base, hrefs[0]))  # type: ignore[type-var]
+                out.append(urljoin(base, hrefs[0]))
     return out
 
 

@@ -34,7 +34,7 @@ async def sleep(seconds: float) -> None:
     if seconds > 0:
         from twisted.internet import reactor
 
-        await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))  # type: ignore[arg-type]
+        await maybe_deferred_to_future(task.deferLater(reactor, seconds, lambda: None))
 
 
 @dataclass

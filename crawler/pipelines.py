@@ -337,7 +337,7 @@ class ArchivePipeline:
     def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
         from twisted.internet import reactor
 
-        return maybe_deferred_to_future(threads.deferToThreadPool(reactor, self._pool, fn, *args))  # type: ignore[arg-type]
+        return maybe_deferred_to_future(threads.deferToThreadPool(reactor, self._pool, fn, *args))
 
     async def open_spider(self) -> None:
         self._pool.start()
