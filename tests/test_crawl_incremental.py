@@ -99,3 +99,23 @@ def test_revisit_schedule_decays() -> None:
     assert next_visit(now, published_at="2020-01-01") == now + timedelta(days=30)  # old: a month
     assert next_visit(now, first_seen=(now - 8 * hour).isoformat()) == now + 2 * hour
     assert next_visit(now, published_at="garbage", first_seen=(now - 8 * hour).isoformat()) == now + 2 * hour
+
+
+def test_article_missed_on_a_listing_is_picked_up_next_run(tmp_path: Path) -> None:
+    """A listing whose article failed keeps no validators, so the next run reads it in full (no 304 hiding
+    the article) and archives what the first run missed."""
+    db = str(tmp_path / "a.db")
+    site = news_site(n_articles=4, per_page=10)  # listings with ETags
+    broken = ARTICLE.format(3)
+    good = site[broken]
+    site[broken] = Resp(b"<html>busy</html>", status=503)
+    with SiteServer(site) as srv:
+        assert run_crawl_cli(db, srv.url("/news/")).returncode == 0
+        assert not query(db, "SELECT id FROM articles WHERE url LIKE ?", f"%{broken}")
+        site[broken] = good
+        srv.clear()
+        assert run_crawl_cli(db, srv.url("/news/")).returncode == 0
+        (listing,) = srv.requests_for("/news/")
+        assert listing.status == 200 and "if-none-match" not in listing.headers
+        assert [p for p in srv.paths() if p.startswith("/news/2024")] == [broken]
+    assert len(query(db, "SELECT id FROM articles WHERE url LIKE ?", f"%{broken}")) == 1

@@ -119,3 +119,33 @@ def test_explicit_user_agent_wins() -> None:
     )
     s.set("USER_AGENT", "MyBot/1.0", priority="cmdline")
     assert ContactUserAgentMiddleware.from_crawler(SimpleNamespace(settings=s)).user_agent == "MyBot/1.0"
+
+
+def test_retries_back_off_and_honour_retry_after() -> None:
+    import time as _time
+    from types import SimpleNamespace
+
+    from scrapy import Request
+    from scrapy.http import Response
+    from scrapy.settings import Settings
+
+    from crawler.middlewares import BackoffRetryMiddleware
+
+    s = Settings()
+    s.setmodule("crawler.settings", priority="project")
+    s.set("RETRY_BACKOFF_BASE", 2.0)
+    s.set("RETRY_BACKOFF_MAX", 30.0)
+    mw = BackoffRetryMiddleware(s)
+    mw.crawler = SimpleNamespace(
+        spider=SimpleNamespace(
+            crawler=SimpleNamespace(stats=SimpleNamespace(inc_value=lambda *a, **k: None), settings=s)
+        )
+    )  # type: ignore[assignment]
+    req = Request("http://x/a")
+    first = mw.process_response(req, Response("http://x/a", status=503))
+    assert isinstance(first, Request) and first.meta["retry_times"] == 1
+    assert 1.5 < first.meta["retry_not_before"] - _time.monotonic() <= 2.0  # base * 2**0
+    second = mw.process_response(first, Response("http://x/a", status=503, headers={"Retry-After": "20"}))
+    assert 19.0 < second.meta["retry_not_before"] - _time.monotonic() <= 20.0  # the server asked for more
+    third = mw.process_response(second, Response("http://x/a", status=503))
+    assert isinstance(third, Response)  # RETRY_TIMES = 2: given up, the 503 goes on to the spider
