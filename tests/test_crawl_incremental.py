@@ -119,3 +119,19 @@ def test_article_missed_on_a_listing_is_picked_up_next_run(tmp_path: Path) -> No
         assert listing.status == 200 and "if-none-match" not in listing.headers
         assert [p for p in srv.paths() if p.startswith("/news/2024")] == [broken]
     assert len(query(db, "SELECT id FROM articles WHERE url LIKE ?", f"%{broken}")) == 1
+
+
+def test_last_modified_alone_gives_if_modified_since(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+    stamp = "Tue, 05 Mar 2024 02:20:00 GMT"
+    site = {
+        "/news/": Resp(listing_html("新闻", [(ARTICLE.format(1), "稿件")]).encode(), last_modified=stamp),
+        ARTICLE.format(1): Resp(article_html("只有修改时间的站点稿件", paragraphs(1)).encode()),
+        "/robots.txt": Resp(b"User-agent: *\nAllow: /\n", content_type="text/plain"),
+    }
+    with SiteServer(site) as srv:
+        assert run_crawl_cli(db, srv.url("/news/")).returncode == 0
+        srv.clear()
+        assert run_crawl_cli(db, srv.url("/news/")).returncode == 0
+        (seen,) = srv.requests_for("/news/")
+    assert seen.headers.get("if-modified-since") == stamp and seen.status == 304
