@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any
 
 from lxml import etree
@@ -14,7 +15,7 @@ from archive.extract import lang as lang_mod
 from archive.extract import meta as meta_mod
 from archive.extract import spam as spam_mod
 from archive.extract.decode import decode
-from archive.extract.dom import JUNK_TAGS, Line, absolute, lines, parse
+from archive.extract.dom import JUNK_TAGS, MAX_CHARS, Line, absolute, lines, parse
 from archive.extract.pagetype import classify
 from archive.extract.sanitize import caption_for, render
 from archive.extract.text import clean, is_cjk, looks_binary
@@ -246,7 +247,8 @@ def run(page: Page, parser_version: str) -> Article:
         return Article(url=page.effective_url or None, parser_version=parser_version)
     decoded = decode(page.body, page.charset)
     art = Article(url=page.effective_url or None, encoding=decoded.encoding, parser_version=parser_version)
-    root = parse(decoded.text)
+    # NFC once, on the whole page: every field the record takes from it is then NFC as the SPEC requires.
+    root = parse(unicodedata.normalize("NFC", decoded.text[: MAX_CHARS + 1]))
     if root is None:
         return art
     head = _Head(root)
