@@ -196,6 +196,7 @@ class ArchivePipeline:
         self._ingestor: Ingestor | None = None
         self.extract_processes = s.getint("NEWS_ARCHIVE_EXTRACT_PROCESSES", 0)
         self._extract_pool: ProcessPoolExecutor | None = None
+        self._in_extraction: tuple[Any, ...] | None = None
         self._extractor: SiteAwareExtractor | None = None
         self._lock: runs.ArchiveLock | None = None
         self._timer: task.LoopingCall | None = None
@@ -239,15 +240,15 @@ class ArchivePipeline:
         self.report.run_id = runs.start_run(db, "crawl", args)
         self.report.started_at = datetime.now(UTC).isoformat(timespec="seconds")
 
-    def _write(self, items: list[dict[str, Any]], states: list[FetchState]) -> list[FetchState]:
-        """Ingest one batch, save fetch states, update the run's figures. Returns listing states for the
-        spider (pages the archive found to be listings)."""
-        assert self._ingestor is not None and self._extractor is not None
-        ing, ex = self._ingestor, self._extractor
+    def _prepare(
+        self, items: list[dict[str, Any]]
+    ) -> tuple[list[Page], list[dict[str, Any]], SiteAwareExtractor]:
+        """The pages of a batch (a multi-page article's parts after its first page), who each came from, and
+        an extractor that knows the batch's multi-page articles."""
+        assert self._extractor is not None
+        ex = SiteAwareExtractor(self._extractor.base, self._extractor.profiles)
         pages: list[Page] = []
         owners: list[dict[str, Any]] = []
-        ex.parts.clear()
-        ex.part_urls.clear()
         for item in items:
             parts = item.get("parts") or []
             if parts:
@@ -264,15 +265,47 @@ class ArchivePipeline:
             else:
                 pages.append(to_page(item))
                 owners.append(item)
-        if not pages:
-            results: list[IngestResult] = []
-        elif self._extract_pool is None:
-            results = ing.ingest_many(pages, run_id=self.report.run_id)
-        else:
-            # The same three steps as ingest_many, with extraction in the helper process (the other core).
-            ids = ing.store(pages, self.report.run_id)
-            outcomes = self._extract_pool.submit(extract_all, pages, ex).result()
-            results = ing.apply(list(zip(ids, pages, outcomes, strict=True)))
+        return pages, owners, ex
+
+    def _write(self, items: list[dict[str, Any]], states: list[FetchState]) -> list[FetchState]:
+        """Ingest one batch, save fetch states, update the run's figures. Returns listing states for the
+        spider (pages the archive found to be listings).
+
+        With extraction helper processes, the batch is stored and its extraction started, and the batch
+        before it (extracted meanwhile) is applied: extraction runs beside the writing and the crawl."""
+        assert self._ingestor is not None
+        ing = self._ingestor
+        pages, owners, ex = self._prepare(items)
+        if self._extract_pool is None:
+            ing.extractor = ex
+            results = ing.ingest_many(pages, run_id=self.report.run_id) if pages else []
+            return self._record(pages, owners, results, states)
+        ids = ing.store(pages, self.report.run_id) if pages else []
+        future = self._extract_pool.submit(extract_all, pages, ex) if pages else None
+        previous, self._in_extraction = self._in_extraction, (pages, owners, ids, future, states)
+        return self._apply_extracted(previous) if previous else []
+
+    def _apply_extracted(self, batch: tuple[Any, ...]) -> list[FetchState]:
+        assert self._ingestor is not None
+        pages, owners, ids, future, states = batch
+        outcomes = future.result() if future is not None else []
+        results = self._ingestor.apply(list(zip(ids, pages, outcomes, strict=True))) if pages else []
+        return self._record(pages, owners, results, states)
+
+    def _drain(self) -> list[FetchState]:
+        """Apply the batch still being extracted (at the end of the run)."""
+        batch, self._in_extraction = self._in_extraction, None
+        return self._apply_extracted(batch) if batch else []
+
+    def _record(
+        self,
+        pages: list[Page],
+        owners: list[dict[str, Any]],
+        results: list[IngestResult],
+        states: list[FetchState],
+    ) -> list[FetchState]:
+        assert self._ingestor is not None
+        ing = self._ingestor
         listing_states: list[FetchState] = []
         now = datetime.now(UTC)
         new_states: list[FetchState] = list(states)
@@ -419,6 +452,16 @@ class ArchivePipeline:
         if self._timer is not None and self._timer.running:
             self._timer.stop()
         await self._flush()  # also waits for a batch being written
+        if self._extract_pool is not None and not self._failed:
+            await maybe_deferred_to_future(self._flush_lock.acquire())
+            try:
+                listing_states = await self._call(self._drain)
+            finally:
+                self._flush_lock.release()
+            for state in listing_states:
+                self.crawler.spider.note_listing(state) if hasattr(
+                    self.crawler.spider, "note_listing"
+                ) else None
 
     async def spider_closed(self, spider: Any, reason: str) -> None:
         """The run's end: its figures, outcome and (for a completed run) the listings' validators."""

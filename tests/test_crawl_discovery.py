@@ -186,3 +186,19 @@ def test_robots_off_still_reads_its_sitemap_lines(tmp_path: Path) -> None:
         assert "/private/t20240305_500.html" in srv.paths()  # not obeyed: fetched
     urls = {u for (u,) in query(db, "SELECT url FROM articles")}
     assert any(u.endswith("/sitemap_only/t20240306_700.html") for u in urls)
+
+
+def test_extraction_in_a_helper_process_archives_the_same(tmp_path: Path, crawled) -> None:
+    _, db_inline, _ = crawled
+    db = str(tmp_path / "p.db")
+    with SiteServer(news_site()) as srv:
+        result = run_crawl_cli(db, srv.url("/"), settings={"NEWS_ARCHIVE_EXTRACT_PROCESSES": "1"})
+        assert result.returncode == 0, result.stderr[-2000:]
+
+    def records(path: str) -> set[tuple[str, str, int]]:
+        rows = query(path, "SELECT url, title, length(body) FROM articles")
+        return {(u.split("/", 3)[3], t, n) for u, t, n in rows}
+
+    assert records(db) == records(db_inline)
+    assert len(records(db)) == 15
+    assert query(db, "SELECT count(*) FROM responses WHERE parse_status IS NULL") == [(0,)]
