@@ -159,38 +159,26 @@ def _widen(node: Any, all_lines: list[Line], cjk: bool) -> Any:
             got += own.get(d, 0.0)
         return got
 
-    current, current_total = node, total(node)
-    for _ in range(3):
-        parent = current.getparent()
+    best, best_total = node, total(node)
+    cursor = node
+    for _ in range(8):
+        parent = cursor.getparent()
         if parent is None or tag_of(parent) in ("body", "html"):
             break
         parent_total = total(parent)
-        tl = _text_len(parent)
+        if parent_total <= best_total * 1.05:
+            cursor = parent  # a wrapper with nothing else of weight: look further up
+            continue
         if (
-            parent_total >= 1.5 * current_total
-            and link_density(parent, tl) < 0.15
+            parent_total >= 1.5 * best_total
+            and link_density(parent, _text_len(parent)) < 0.15
             and not _in_comments(parent)
         ):
-            current, current_total = parent, parent_total
-        elif parent_total <= current_total * 1.05:
-            current = parent if False else current
-            # A wrapper with nothing else of weight: look one level further up.
-            grand = parent.getparent()
-            if grand is None or tag_of(grand) in ("body", "html"):
-                break
-            grand_total = total(grand)
-            tl = _text_len(grand)
-            if (
-                grand_total >= 1.5 * current_total
-                and link_density(grand, tl) < 0.15
-                and not _in_comments(grand)
-            ):
-                current, current_total = grand, grand_total
-            else:
-                break
-        else:
-            break
-    return current
+            best, best_total = parent, parent_total
+            cursor = parent
+            continue
+        break
+    return best
 
 
 _COMMENT_ATTR = re.compile(

@@ -387,6 +387,9 @@ def run(page: Page, parser_version: str) -> Article:
             head.metas.get("author"), cjk, head.title
         )
 
+    byline_bits = {n for n in (fields.author or "").replace(",", " ").split(" ") if n}
+    byline_bits |= {fields.author or "", fields.source or "", *(fields.author or "").split(", ")}
+    byline_bits.discard("")
     # Body: drop the title, metadata and credit lines, and whatever preceded the title in the content block.
     kept: list[body_mod.Block] = []
     title_norm = _norm(art.title or "")
@@ -399,6 +402,8 @@ def run(page: Page, parser_version: str) -> Article:
             continue
         if meta_mod.is_field_line(b.text) or b.text in bylines:
             continue
+        if i < 8 and len(b.text) <= 40 and (b.text in byline_bits or _BY_ALONE.match(b.text)):
+            continue  # the byline split over lines: "By" / the name / the outlet
         if (
             i < 4
             and len(b.text) <= 40
@@ -440,6 +445,9 @@ def run(page: Page, parser_version: str) -> Article:
         art.title = strip_site(art.title, src.site_name)
     art.spam = list(dict.fromkeys(s for s in spam if s))
     return art
+
+
+_BY_ALONE = re.compile(r"^(?:By|BY|by|By:|Written by|Posted by|作者|作者：|文|文/)$")
 
 
 def _meta_author(value: str | None, cjk: bool, html_title: str = "") -> str | None:
