@@ -258,8 +258,8 @@ def content_blocks(node: Any, cjk: bool, extra_skip: Any = None) -> list[Block]:
                 Block("img", src=img.get("src") or img.get("data-src") or img.get("data-original"), line=line)
             )
         text = line.text
-        if not text:
-            continue
+        if not text or (line.length <= 1 and "\u4e00" <= text.strip()[:1] <= "\u9fff"):
+            continue  # a lone character is decoration ("今/日/推/荐" set vertically), not a paragraph
         if line.link_density > 0.6 and not (
             (text[-1] in SENTENCE_END and line.length > 30)
             or text.startswith(("附件", "附件：", "Attachment"))
