@@ -369,3 +369,59 @@ def test_extract_command_error_line_and_exit_status(tmp_path) -> None:  # type: 
     assert rows[1]["file"].endswith("missing.html") and "error" in rows[1]
     assert result.exit_code == 1
     assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- later rules
+
+
+def test_glued_span_fields_and_roc_dates() -> None:
+    f = read("發布日期：112-05-04", "发布时间：2024-03-18 10:05信息来源：市财政局浏览次数： 字号：大 中 小")
+    assert f.published_at == "2023-05-04"  # the ROC calendar after a label: 112 + 1911
+    assert f.source == "市财政局"
+    assert f.views is None
+    assert meta_mod.roc_date("2023-05-04") is None  # a Gregorian date is not read as ROC
+
+
+def test_blog_and_forum_bylines() -> None:
+    assert meta_mod.posted_by("ggjjzhzz 发表于 2005-9-15 11:46:00") == "ggjjzhzz"
+    assert meta_mod.posted_by("由海姑娘张贴 @ 2005-06-10 05:42:56") == "海姑娘"
+    assert meta_mod.posted_by("Posted by Jane Doe on 2019-11-20") == "Jane Doe"
+    assert meta_mod.posted_by("2005年的一篇旧文章") is None
+
+
+def test_prose_label_is_not_a_field() -> None:
+    f = read("该负责人告诉记者：“西吉县已形成了四级良繁体系，全县马铃薯良种覆盖率接近100%。”")
+    assert f.author is None
+
+
+def test_visible_keyword_link_row_to_throwaway_hosts_is_spam_and_removed() -> None:
+    para = "根据省财政厅工作部署，现就做好年度国有资产报告编报工作有关事项通知如下，请各单位认真落实。"
+    page = (
+        "<html><head><title>关于做好资产报告工作的通知_延陵市人民政府</title></head><body>"
+        '<div class="kw"><a href="https://usdt-daidan.top/">USDT合约带单稳赚</a> '
+        '<a href="http://zx-xiakuan.cn.com/">征信花了也能下款</a> <a href="https://daikai-fp.shop/">代开各类发票</a></div>'
+        f"<h1>关于做好资产报告工作的通知</h1><div class='c'><p>{para}</p><p>{para}</p></div></body></html>"
+    )
+    a = extract_bytes(page.encode("utf-8"), url="https://www.yanling.gov.cn/art/1.html")
+    assert any("征信花了也能下款" in s for s in a.spam)
+    assert a.body is not None and "代开各类发票" not in a.body
+    assert a.title == "关于做好资产报告工作的通知"
+
+
+def test_clean_page_with_share_buttons_and_news_about_gambling_is_not_flagged() -> None:
+    para = "警方近日破获一起网络赌博案件，涉案金额巨大，专案组已对相关人员依法采取刑事强制措施。"
+    page = (
+        "<html><head><title>警方破获特大网络赌博案_临山新闻网</title></head><body>"
+        '<div style="display:none"><a href="https://www.facebook.com/x">Facebook</a>'
+        '<a href="https://twitter.com/x">Twitter</a><a href="https://www.linkedin.com/x">LinkedIn</a></div>'
+        f"<h1>警方破获特大网络赌博案</h1><div class='c'><p>{para}</p><p>{para}</p></div></body></html>"
+    )
+    a = extract_bytes(page.encode("utf-8"), url="https://news.linshan.cn/a/1.html")
+    assert a.spam == []
+    assert a.title == "警方破获特大网络赌博案"
+
+
+def test_tag_with_a_huge_attribute_list_parses_quickly() -> None:
+    page = "<div " + " ".join(f'a{i}="{i}"' for i in range(50_000)) + "><p>正文</p></div>"
+    root = parse(page)  # libxml2 alone would check 50,000 attributes pairwise
+    assert root is not None
