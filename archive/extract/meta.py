@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from archive.extract.credits import CREDIT_LABELS, RESPONSIBLE_EDITOR_LABELS, credit_role
 from archive.extract.text import clean
 
 SOURCE_LABELS = (
@@ -27,28 +28,6 @@ DATE_LABELS = (
     "发布时间 發佈時間 發布時間 发布日期 發佈日期 發布日期 发表时间 發表時間 发表日期 發表日期 发稿时间 發稿時間 "
     "更新时间 更新時間 成文日期 时间 時間 日期 发布 發佈 發布 发表于 發表於"
 ).split()
-CREDIT_LABELS = {
-    "责任编辑": "responsible_editor",
-    "責任編輯": "responsible_editor",
-    "责编": "responsible_editor",
-    "責編": "responsible_editor",
-    "初审": "first_review",
-    "初審": "first_review",
-    "二审": "second_review",
-    "二審": "second_review",
-    "复审": "second_review",
-    "複審": "second_review",
-    "终审": "final_review",
-    "終審": "final_review",
-    "三审": "final_review",
-    "三審": "final_review",
-    "摄影": "photographer",
-    "攝影": "photographer",
-    "图片": "photographer",
-    "圖片": "photographer",
-    "图": "photographer",
-    "圖": "photographer",
-}
 
 # Roles that end the previous field's value but fill none of the SPEC's fields.
 OTHER_LABELS = "校对 校對 审核 審核 监制 監製 主编 主編 策划 策劃 统筹 統籌 责任校对 責任校對 关键词 關鍵詞 标签 標籤".split()
@@ -306,7 +285,7 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                 ):
                     fields.author = clean_names(f.value)
             elif f.kind == "editor":
-                if f.label in ("责任编辑", "責任編輯", "责编", "責編"):
+                if f.label in RESPONSIBLE_EDITOR_LABELS:
                     fields.credits.setdefault("responsible_editor", clean_names(f.value) or "")
                 elif fields.editor is None and f.value:
                     fields.editor = clean_names(f.value)
@@ -317,7 +296,7 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                     if m:
                         fields.views = int(m.group(1).replace(",", ""))
             elif f.kind == "credit":
-                role = CREDIT_LABELS[f.label]
+                role = credit_role(f.label)
                 name = clean_names(f.value)
                 if name and role not in fields.credits:
                     fields.credits[role] = name
