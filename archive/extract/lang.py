@@ -38,6 +38,21 @@ _STOPWORDS = {
     "fr": {"le", "la", "les", "et", "des", "est", "une", "un", "dans", "pour", "que", "qui", "du", "pas"},
     "es": {"el", "la", "los", "las", "y", "que", "del", "en", "por", "una", "para", "con", "se", "es"},
     "pt": {"o", "a", "os", "as", "que", "do", "da", "em", "para", "com", "um", "uma", "não", "é"},
+    "id": {
+        "yang",
+        "dan",
+        "di",
+        "ini",
+        "itu",
+        "dengan",
+        "untuk",
+        "tidak",
+        "dari",
+        "dalam",
+        "akan",
+        "pada",
+        "juga",
+    },
     "it": {"il", "la", "che", "di", "e", "per", "un", "una", "non", "sono", "della", "del", "gli"},
 }
 

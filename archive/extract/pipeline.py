@@ -427,7 +427,7 @@ def run(page: Page, parser_version: str) -> Article:
 
     art.published_at = meta_mod.with_offset(published, "+08:00" if cjk else "")
     art.source = fields.source
-    art.author = fields.author
+    art.author = fields.author if cjk else _latin_names(fields.author)
     art.editor = fields.editor
     art.views = fields.views
     art.credits = fields.credits
@@ -445,6 +445,24 @@ def run(page: Page, parser_version: str) -> Article:
         art.title = strip_site(art.title, src.site_name)
     art.spam = list(dict.fromkeys(s for s in spam if s))
     return art
+
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_LATIN_CUT = re.compile(
+    r"\s+(?:Updated|Published|Posted|on|at|"
+    + _MONTHS
+    + r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b.*$"
+    r"|\s*[|•·].*$|,\s*(?:[A-Z][\w.]*\s+)*(?:Writer|Reporter|Correspondent|Editor|Staff|Contributor)s?\b.*$"
+)
+
+
+def _latin_names(value: str | None) -> str | None:
+    """An English byline as names only: "By TOM KRISHER, AP Auto Writer" -> "TOM KRISHER"."""
+    if not value:
+        return None
+    value = re.sub(r"^(?:By|BY|by)[:\s]+", "", value.strip())
+    value = _LATIN_CUT.sub("", value).strip(" ,;")
+    return value or None
 
 
 _BY_ALONE = re.compile(r"^(?:By|BY|by|By:|Written by|Posted by|作者|作者：|文|文/)$")

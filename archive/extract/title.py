@@ -24,7 +24,9 @@ _SITE_WORD = re.compile(
 )
 _SECTION_WORD = re.compile(
     r"^(?:正文|首页|首頁|新闻中心|新聞中心|本网原创|国内|國內|国际|國際|要闻|要聞|"
-    r".{0,6}(?:动态|動態|新闻|新聞|要闻|要聞|新闻稿|新聞稿|公告|通告|通知|资讯|資訊|发布|發布|快讯|快訊))$"
+    r".{0,6}(?:动态|動態|新闻|新聞|要闻|要聞|新闻稿|新聞稿|公告|通告|通知|资讯|資訊|发布|發布|快讯|快訊)|"
+    r"Opinion|Opinions|News|World|Politics|Business|Sports|Sport|Tech|Technology|Science|Health|Entertainment|"
+    r"Culture|Local|Breaking|Breaking News|Latest|Home|Analysis|Commentary|Editorial|Video|Photos)$"
 )
 
 
