@@ -425,3 +425,15 @@ def test_tag_with_a_huge_attribute_list_parses_quickly() -> None:
     page = "<div " + " ".join(f'a{i}="{i}"' for i in range(50_000)) + "><p>正文</p></div>"
     root = parse(page)  # libxml2 alone would check 50,000 attributes pairwise
     assert root is not None
+
+
+def test_view_counts_without_a_colon_and_lazy_images() -> None:
+    assert read("阅读(1,234) 评论(5)").views == 1234
+    assert read("356人阅读").views == 356
+    assert read("截至目前，已有1000人阅读了这份报告，反响热烈。").views is None  # prose, not a counter
+    from archive.extract.body import image_src
+
+    img = etree.fromstring('<img src="/img/loading.gif" data-src="/pics/real.jpg">', etree.HTMLParser()).find(
+        ".//img"
+    )
+    assert image_src(img) == "/pics/real.jpg"

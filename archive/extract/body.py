@@ -258,9 +258,7 @@ def content_blocks(node: Any, cjk: bool, extra_skip: Any = None) -> list[Block]:
     out: list[Block] = []
     for line in lines(node, skip=skip, with_images=True):
         for img in line.images:
-            out.append(
-                Block("img", src=img.get("src") or img.get("data-src") or img.get("data-original"), line=line)
-            )
+            out.append(Block("img", src=image_src(img), line=line))
         text = line.text
         if not text or (line.length <= 1 and "\u4e00" <= text.strip()[:1] <= "\u9fff"):
             continue  # a lone character is decoration ("今/日/推/荐" set vertically), not a paragraph
@@ -276,6 +274,19 @@ def content_blocks(node: Any, cjk: bool, extra_skip: Any = None) -> list[Block]:
         else:
             out.append(Block("p", text=text, line=line))
     return out
+
+
+_PLACEHOLDER = re.compile(r"^data:|blank|placeholder|loading|lazy|spacer|grey\.gif|pixel\.gif|1x1", re.I)
+
+
+def image_src(img: Any) -> str | None:
+    """The real image of an <img>: lazy loaders keep it in data-src while src holds a placeholder."""
+    src = (img.get("src") or "").strip()
+    for attr in ("data-src", "data-original", "data-lazy-src", "data-url", "data-actualsrc", "original"):
+        lazy = (img.get(attr) or "").strip()
+        if lazy and (not src or _PLACEHOLDER.search(src)):
+            return lazy
+    return src or None
 
 
 def siblings_like(node: Any, scores_node: float, all_lines: list[Line], cjk: bool) -> list[Any]:

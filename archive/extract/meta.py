@@ -106,6 +106,11 @@ NOT_NAMES = frozenset(
     "举报 舉報 分享 收藏 打印 关闭 關閉 字号 字號 评论 評論 查看更多 返回 纠错 糾錯 大 中 小 图 圖 未知 佚名 网络 網絡 "
     "通过 通過 昨天 今天 本站 admin 管理员 系统管理员 匿名 小编 编辑 編輯".split()
 )
+# "阅读(1234)", "浏览（56）", "1,234次浏览", "356人阅读": counts written without a colon.
+_VIEWS_INLINE = re.compile(
+    r"(?:阅读|閱讀|浏览|瀏覽|点击|點擊|人气|人氣|点阅|點閱)\s*[(（]\s*(\d[\d,]*)\s*[)）]"
+    r"|(\d[\d,]*)\s*(?:次浏览|次瀏覽|次阅读|次閱讀|人阅读|人閱讀|次点击|次點擊|人浏览|人瀏覽)"
+)
 _NAME_SPLIT = re.compile(r"[\s、,，;；/／|]+")
 
 
@@ -300,6 +305,10 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                 name = clean_names(f.value)
                 if name and role not in fields.credits:
                     fields.credits[role] = name
+        if fields.views is None and len(line) <= 80 and "。" not in line:
+            vm = _VIEWS_INLINE.search(line)
+            if vm:
+                fields.views = int((vm.group(1) or vm.group(2)).replace(",", ""))
     fields.credits = {k: v for k, v in fields.credits.items() if v}
     if fields.editor is None and "responsible_editor" in fields.credits:
         fields.editor = fields.credits["responsible_editor"]

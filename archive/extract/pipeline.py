@@ -415,7 +415,7 @@ def run(page: Page, parser_version: str) -> Article:
     for b in kept:
         if b.kind == "img" and b.line is not None:
             for img in b.line.images:
-                if (img.get("src") or img.get("data-src") or img.get("data-original")) == b.src:
+                if body_mod.image_src(img) == b.src:
                     b.caption = caption_for(img, "")
                     break
     kept = _drop_detached_contacts(kept)
