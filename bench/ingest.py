@@ -29,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -39,7 +40,7 @@ from archive import dedup  # noqa: E402
 from archive.article import Article  # noqa: E402
 from archive.db import open_db  # noqa: E402
 from archive.extract import extract  # noqa: E402
-from archive.ingest import Ingestor  # noqa: E402
+from archive.ingest import Ingestor, IngestResult  # noqa: E402
 from archive.page import Page  # noqa: E402
 from archive.reparse import reparse  # noqa: E402
 
@@ -179,29 +180,23 @@ def bench_ingest(pages: list[Page], articles: dict[str, Article], tmp: Path) -> 
     lines = []
     batch = 200
 
-    db = tmp / "store.db"
-    with Ingestor.open(db, extractor=lambda p: articles[p.url]) as ing:
-        start = time.perf_counter()
-        for i in range(0, len(pages), batch):
-            ing.store(pages[i : i + batch])
-        store_s = time.perf_counter() - start
+    def timed(fn: Callable[[], object]) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        fn()
+        return time.perf_counter() - wall, time.process_time() - cpu
 
-    db = tmp / "noextract.db"
-    with Ingestor.open(db, extractor=lambda p: articles[p.url], batch_size=batch) as ing:
-        start = time.perf_counter()
-        ing.ingest_many(pages)
-        noextract_s = time.perf_counter() - start
+    with Ingestor.open(tmp / "store.db", extractor=lambda p: articles[p.url]) as ing:
+        store = timed(lambda: [ing.store(pages[i : i + batch]) for i in range(0, len(pages), batch)])
 
-    start = time.perf_counter()
-    for p in pages[:300]:
-        extract(p)
-    extract_only = 300 / (time.perf_counter() - start)
+    with Ingestor.open(tmp / "noextract.db", extractor=lambda p: articles[p.url], batch_size=batch) as ing:
+        noextract = timed(lambda: ing.ingest_many(pages))
+
+    extract_only = timed(lambda: [extract(p) for p in pages[:300]])
 
     full = tmp / "full.db"
+    results: list[IngestResult] = []
     with Ingestor.open(full, batch_size=batch) as ing:
-        start = time.perf_counter()
-        results = ing.ingest_many(pages)
-        full_s = time.perf_counter() - start
+        full_t = timed(lambda: results.extend(ing.ingest_many(pages)))
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r.status] = statuses.get(r.status, 0) + 1
@@ -211,12 +206,13 @@ def bench_ingest(pages: list[Page], articles: dict[str, Article], tmp: Path) -> 
         f"{len(pages):,} generated pages (mean {statistics.mean(len(p.body) for p in pages) / 1024:.1f} KiB of HTML),"
         f" batches of {batch}, one process:",
         "",
-        "| ingest path | pages/s |",
-        "|---|---:|",
-        f"| raw response stored only (`Ingestor.store`) | {rate(len(pages), store_s)} |",
-        f"| whole path, articles already extracted (store, dedup, upsert, full-text index) | {rate(len(pages), noextract_s)} |",
-        f"| whole path with the real extraction | {rate(len(pages), full_s)} |",
-        f"| (the real extraction alone, for reference) | {extract_only:,.0f} |",
+        "| ingest path | pages/s (wall clock) | pages per CPU-second |",
+        "|---|---:|---:|",
+        f"| raw response stored only (`Ingestor.store`) | {rate(len(pages), store[0])} | {rate(len(pages), store[1])} |",
+        "| whole path, articles already extracted (store, dedup, upsert, full-text index) |"
+        f" {rate(len(pages), noextract[0])} | {rate(len(pages), noextract[1])} |",
+        f"| whole path with the real extraction | {rate(len(pages), full_t[0])} | {rate(len(pages), full_t[1])} |",
+        f"| (the real extraction alone, first 300 pages) | {rate(300, extract_only[0])} | {rate(300, extract_only[1])} |",
         "",
         "Outcome of the full run: "
         + ", ".join(f"{k} {v:,}" for k, v in sorted(statuses.items()))
@@ -297,18 +293,31 @@ def bench_real_size(files: list[Path], tmp: Path) -> list[str]:
 
 
 def bench_reparse(full: Path, tmp: Path) -> list[str]:
-    lines = ["| workers | responses | seconds | responses/s |", "|---:|---:|---:|---:|"]
+    lines = [
+        "| workers | responses | wall seconds | responses/s | CPU seconds (writer + workers) |",
+        "|---:|---:|---:|---:|---:|",
+    ]
     for workers in (1, os.cpu_count() or 1):
         copy = tmp / f"reparse-{workers}.db"
         shutil.copy(full, copy)
         db = open_db(copy)
+        cpu0 = time.process_time() + _children_cpu()
         report = reparse(db, workers=workers)
+        cpu = time.process_time() + _children_cpu() - cpu0
         db.conn.close()
         lines.append(
-            f"| {workers} | {report.responses:,} | {report.seconds:.1f} | {report.responses / report.seconds:,.0f} |"
+            f"| {workers} | {report.responses:,} | {report.seconds:.1f} | {report.responses / report.seconds:,.0f}"
+            f" | {cpu:.1f} |"
         )
         copy.unlink()
     return lines
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def add_growth_articles(conn: sqlite3.Connection, corpus: Corpus, n: int, start: int) -> None:
