@@ -437,3 +437,32 @@ def test_view_counts_without_a_colon_and_lazy_images() -> None:
         ".//img"
     )
     assert image_src(img) == "/pics/real.jpg"
+
+
+def test_short_listing_of_cards_and_last_page_of_a_listing() -> None:
+    cards = "".join(
+        f'<article class="card"><h2><a href="/n/{i}.html">青石站新增高铁线路第{i}批 直达深圳最快三小时</a></h2>'
+        f"<p>4月10日起，全国铁路实行新的列车运行图，青石站将新增8对高铁列车，新开直达深圳、厦门……</p>"
+        f"<time>2024-03-{i + 10}</time></article>"
+        for i in range(5)
+    )
+    a = extract_bytes(f"<html><body><section class='list'>{cards}</section></body></html>".encode())
+    assert a.page_type == "listing" and a.body is None
+    last = (
+        "<html><body><ul class='list'><li><a href='/big5/n1.html'>白沙花鼓戲進校園 非遺傳承後繼有人</a>"
+        "<span>(2021-05-22)</span></li></ul><div class='page'><a href='index.html'>上一頁</a> 共2頁</div></body></html>"
+    )
+    assert extract_bytes(last.encode()).page_type == "listing"
+
+
+def test_story_with_links_in_its_paragraphs_stays_an_article() -> None:
+    para = (
+        "The council voted on Tuesday to approve the riverfront park after a long debate, and "
+        '<a href="/x">the plan approved last year by the city</a> will now move to the design stage, officials said.'
+    )
+    page = (
+        "<html><body><h1>Council approves park</h1><div class='c'>"
+        + f"<p>{para}</p>" * 5
+        + "</div></body></html>"
+    )
+    assert extract_bytes(page.encode()).page_type == "article"

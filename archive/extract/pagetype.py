@@ -14,6 +14,12 @@ _LISTING_URL = re.compile(
 )
 
 
+_PAGER = re.compile(
+    r"下一页|上一页|尾页|末页|共\s*\d+\s*页|下一頁|上一頁|尾頁|末頁|共\s*\d+\s*頁|Next page|Previous page|Older posts",
+    re.I,
+)
+
+
 def headline_links(node: Any, cjk: bool) -> int:
     """Links whose text is the length of a headline: what listings are made of."""
     count = 0
@@ -25,6 +31,78 @@ def headline_links(node: Any, cjk: bool) -> int:
             if count >= 200:
                 break
     return count
+
+
+def _text_len(el: Any) -> int:
+    return len("".join("".join(el.itertext()).split()))
+
+
+def teaser_runs(root: Any, cjk: bool) -> list[tuple[Any, list[Any]]]:
+    """Runs of three or more alike siblings (same tag and class), each a headline link with a short teaser.
+
+    This is the shape of every listing, whatever the CMS: ``<li><a>headline</a><span>date</span></li>``,
+    ``<article class="card"><h2><a>…</a></h2><p>summary……</p><time>…</time></article>``.
+    """
+    lo, hi = (6, 60) if cjk else (20, 160)
+    teaser_max = 300 if cjk else 800
+    runs: list[tuple[Any, list[Any]]] = []
+    seen = 0
+    for parent in root.iter():
+        seen += 1
+        if seen > 50_000:
+            break
+        if len(parent) < 3 or not isinstance(parent.tag, str):
+            continue
+        groups: dict[tuple[str, str], list[Any]] = {}
+        for child in parent:
+            if isinstance(child.tag, str):
+                groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
+        for members in groups.values():
+            if len(members) < 3:
+                continue
+            units = []
+            dated = 0
+            linky = 0
+            for m in members:
+                links = [a for a in m.iter("a") if lo <= _text_len(a) <= hi]
+                total = _text_len(m)
+                if not (1 <= len(links) <= 2 and total <= teaser_max):
+                    continue
+                link_share = sum(_text_len(a) for a in links) / (total or 1)
+                if link_share < 0.2:
+                    continue  # a paragraph of prose with a link in it, not a teaser
+                units.append(m)
+                text = " ".join(m.itertext())
+                if DATE_RE.search(text) or m.find(".//time") is not None:
+                    dated += 1
+                if link_share >= 0.5:
+                    linky += 1
+            # Listings date their teasers or are bare link lists; a numbered list inside a story is neither.
+            if (
+                len(units) >= 3
+                and len(units) * 3 >= len(members) * 2
+                and (dated * 2 >= len(units) or linky * 4 >= len(units) * 3)
+            ):
+                runs.append((parent, units))
+    return runs
+
+
+def _is_teaser(node: Any, runs: list[tuple[Any, list[Any]]]) -> bool:
+    """The content block is one teaser of a run, or a container made mostly of teasers."""
+    node_len = _text_len(node) or 1
+    for parent, units in runs:
+        unit_set = set(units)
+        el = node
+        for _ in range(3):
+            if el is None:
+                break
+            if el in unit_set:
+                return True
+            el = el.getparent()
+        inside = parent is node or any(anc is node for anc in parent.iterancestors())
+        if inside and sum(_text_len(u) for u in units) * 10 >= node_len * 6:
+            return True
+    return False
 
 
 def classify(
@@ -40,6 +118,9 @@ def classify(
     body_len = len("".join(body.split()))
     long_enough = body_len >= (80 if cjk else 250)
     page_links = headline_links(root, cjk) if root is not None else 0
+    runs = teaser_runs(root, cjk) if root is not None else []
+    if node is not None and runs and _is_teaser(node, runs):
+        return "listing"
     if node is not None:
         inner = headline_links(node, cjk)
         dated = len(DATE_RE.findall(" ".join(node.itertext())[:20000])) if inner >= 6 else 0
@@ -52,6 +133,13 @@ def classify(
             return "listing"
         if long_enough:
             return "article"
+    if not long_enough and any(len(units) >= 4 for _, units in runs):
+        return "listing"
+    if not long_enough and root is not None and page_links >= 1:
+        # The last page of a paginated listing holds one or two items: the pager gives it away.
+        text = " ".join(root.itertext())[:200_000]
+        if _PAGER.search(text) and DATE_RE.search(text):
+            return "listing"
     if title and has_date and body_len >= (20 if cjk else 80):
         return "article"
     if page_links >= 10 or (url and _LISTING_URL.search(url) and page_links >= 5):
