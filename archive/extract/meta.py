@@ -65,7 +65,7 @@ for _label in OTHER_LABELS:
 _LABEL_RE = re.compile(
     r"(?:^|(?<=[\s|｜/,，;；\]】）)(（\[【:：]))(?P<label>"
     + "|".join(re.escape(x) for x in _ALL)
-    + r")\s*(?P<sep>[:：]|[/／](?!/)|(?<=记者|記者|编辑|編輯)\s|(?<=本报记者|本報記者|特约记者|特約記者)\s?)\s*"
+    + r")\s*(?P<sep>[:：]|[/／](?!/)|(?<=记者|記者|编辑|編輯)\s|(?<=阅读|閱讀|浏览|瀏覽|点击|點擊|人气|人氣)\s*(?=\d)|(?<=本报记者|本報記者|特约记者|特約記者)\s?)\s*"
 )
 # Words that prose puts before a colon too ("负责人告诉记者：“……”").
 _PROSE_LABELS = frozenset(
