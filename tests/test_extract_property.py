@@ -11,7 +11,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from archive.article import CREDIT_ROLES, RECORD_KEYS
@@ -170,6 +170,8 @@ def check_record(record: dict[str, Any]) -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pages())
+# found by this test: a control character in the text after a removed hidden block
+@example(b'<html><head><title></title></head><body><div style="display:none"></div>\x1f</body></html>')
 def test_extract_on_generated_markup(raw: bytes) -> None:
     check_record(extract(Page(url="http://news.example.cn/a/b/c.html", body=raw)).to_dict())
 
