@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import time
 from collections import Counter
@@ -116,6 +117,8 @@ _worker_extractor: Extractor | None = None
 
 def _init_worker(db_path: str, extractor: Extractor) -> None:
     global _worker_conn, _worker_extractor
+    # Ctrl-C is the writer's to handle (it stops the pool); workers would only print tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_conn = connect(db_path, readonly=True)
     _worker_extractor = extractor
 

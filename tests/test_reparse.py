@@ -198,3 +198,77 @@ def test_reparse_after_exact_copies_with_their_own_counters_changes_nothing(tmp_
         assert ing.conn.execute("SELECT views FROM articles").fetchall() == [(7,)]
     report = run_reparse(path, workers=1)
     assert report.field_changes == {} and report.statuses["unchanged"] == 2
+
+
+INTERRUPTED_REPARSE = """
+import sys, time, dataclasses
+import archive.reparse, archive.ingest
+from tests.ingest_helpers import fake_extract
+
+def slow_v2(p):
+    time.sleep(0.02)
+    return dataclasses.replace(fake_extract(p), parser_version="2.0")
+
+archive.reparse.default_extractor = slow_v2
+archive.reparse.current_parser_version = lambda: "2.0"
+archive.ingest.current_parser_version = lambda: "2.0"
+from archive.cli import main
+sys.argv = ["news-archive", "reparse", "--db", sys.argv[1], "--workers", "2"]
+main()
+"""
+
+
+def test_ctrl_c_stops_reparse_cleanly_and_outdated_only_finishes_it(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parent.parent
+    path = tmp_path / "big.db"
+    with Ingestor.open(path, extractor=fragile_v1, parser_version="1.0") as ing:
+        ing.ingest_many(
+            page(f"http://www.b.gov.cn/n/{i}.html", html_page(f"题{i}", article_paragraphs(i) + [f"唯一{i}"]))
+            for i in range(400)
+        )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED_REPARSE, str(path)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+    def done() -> int:
+        db = open_db(path)
+        try:
+            return int(
+                db.execute("SELECT count(*) FROM responses WHERE parser_version = '2.0'").fetchone()[0]
+            )
+        finally:
+            db.conn.close()
+
+    deadline = time.monotonic() + 60
+    while done() < 100:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and [ln for ln in err.splitlines() if "error" in ln] == [
+        "news-archive: error: interrupted"
+    ]
+    finished = done()
+    assert 100 <= finished < 400
+    report = run_reparse(path, workers=1, outdated_only=True)
+    assert report.responses == 400 - finished  # only what was left
+    assert done() == 400
+    db = open_db(path)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 400
+    assert db.execute("SELECT count(*) FROM articles WHERE title LIKE '%人民政府'").fetchone()[0] == 0
+    db.conn.close()
