@@ -11,7 +11,7 @@ import unicodedata
 from datetime import date, datetime
 from typing import Any
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.article import CREDIT_ROLES, RECORD_KEYS
@@ -170,8 +170,6 @@ def check_record(record: dict[str, Any]) -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pages())
-# found by this test: a control character in the text after a removed hidden block
-@example(b'<html><head><title></title></head><body><div style="display:none"></div>\x1f</body></html>')
 def test_extract_on_generated_markup(raw: bytes) -> None:
     check_record(extract(Page(url="http://news.example.cn/a/b/c.html", body=raw)).to_dict())
 
@@ -180,3 +178,9 @@ def test_extract_on_generated_markup(raw: bytes) -> None:
 @given(st.binary(max_size=4000), st.sampled_from([(), (("Content-Type", "text/html; charset=gbk"),)]))
 def test_extract_on_arbitrary_bytes(raw: bytes, headers: tuple[tuple[str, str], ...]) -> None:
     check_record(extract(Page(url="", body=raw, headers=headers)).to_dict())
+
+
+def test_control_character_after_a_removed_hidden_block() -> None:
+    """Found by the property test above: lxml refuses C0 controls when text is moved around."""
+    raw = b'<html><head><title>t</title></head><body><div style="display:none"></div>\x1f<p>text</p></body></html>'
+    check_record(extract(Page(url="http://news.example.cn/a.html", body=raw)).to_dict())
