@@ -17,7 +17,11 @@ PARSER_VERSION = "1.2.0"
 
 
 def extract(page: Page) -> Article:
-    """Extract the SPEC's record from one page. Never raises on bad markup; see ExtractionError."""
+    """Extract the SPEC's record from one page.
+
+    Bad input is not an error: empty, binary, truncated or malformed pages give a record (``page_type``
+    ``other`` when nothing could be read). An exception here is a bug; callers record it as the page's error.
+    """
     from archive.extract.pipeline import run
 
     return run(page, PARSER_VERSION)

@@ -49,9 +49,6 @@ _DATE_META = (
 )
 _ISO_TZ = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?([0-3]\d)(?:/|_|\.|$)")
-_INLINE_AUTHOR = re.compile(
-    r"[（(]\s*(?:本报|本報|新华社)?(?:记者|記者|通讯员|通訊員|作者)\s*[:：]?\s*([^()（）]{2,40})[)）]"
-)
 _BY_LINE = re.compile(
     r"^(?:By|BY|by)\s+([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}(?:\s+and\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})?)"
 )
@@ -343,49 +340,19 @@ def run(page: Page, parser_version: str) -> Article:
         m = _URL_DATE.search(page.effective_url or "")
         if m:
             published = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
-    bylines: set[str] = set()
     title_norm = _norm(art.title or "")
-    if fields.author is None and cjk:
-        for text in head_blocks[:3] + tail_blocks[-4:][::-1]:
-            short = len(text) <= 40
-            names = meta_mod.byline_names(text, short)
-            if names:
-                fields.author = names
-                if short:
-                    bylines.add(text)
-                break
-    if fields.author is None and cjk and title_idx >= 0:
-        # Essays and reposts: the author's name alone on the line under the headline.
-        following = [
-            ln.text
-            for ln in all_lines[title_idx + 1 : title_idx + 4]
-            if not (_norm(ln.text) == title_norm or (len(ln.text) >= 5 and _norm(ln.text) in title_norm))
-            and not meta_mod.parse_fields_line(ln.text)
-            and not meta_mod.find_dates(ln.text)
-        ]
-        for text in following[:1]:
-            if re.fullmatch(r"[\u4e00-\u9fff]{2,3}(?:[、 ][\u4e00-\u9fff]{2,3}){0,2}", text):
-                fields.author = meta_mod.clean_names(text)
-                bylines.add(text)
-    if fields.author is None:
-        for text in [ln.text for ln in top] + head_blocks[:3] + tail_blocks[-4:] + after[:5]:
-            if len(text) <= 80:
-                name = meta_mod.posted_by(text)
-                if name:
-                    fields.author = name
-                    break
-    if fields.author is None and not cjk:
-        byl = clean(head.metas.get("byl") or head.metas.get("byline") or "")
-        for text in ([byl] if byl else []) + [ln.text for ln in top if len(ln.text) <= 80] + head_blocks[:2]:
-            m = _BY_LINE.match(text)
-            if m:
-                fields.author = clean(m.group(1).replace(" and ", ", "))
-                bylines.add(text)
-                break
-    if fields.author is None:
-        fields.author = _ld_author(head.ld("author")) or _meta_author(
-            head.metas.get("author"), cjk, head.title
-        )
+    bylines = _find_author(
+        fields,
+        cjk,
+        head,
+        all_lines,
+        title_idx,
+        title_norm,
+        [ln.text for ln in top],
+        head_blocks,
+        tail_blocks,
+        after,
+    )
 
     byline_bits = {n for n in (fields.author or "").replace(",", " ").split(" ") if n}
     byline_bits |= {fields.author or "", fields.source or "", *(fields.author or "").split(", ")}
@@ -466,6 +433,68 @@ def _latin_names(value: str | None) -> str | None:
 
 
 _BY_ALONE = re.compile(r"^(?:By|BY|by|By:|Written by|Posted by|作者|作者：|文|文/)$")
+
+
+def _find_author(
+    fields: meta_mod.Fields,
+    cjk: bool,
+    head: _Head,
+    all_lines: list[Line],
+    title_idx: int,
+    title_norm: str,
+    top: list[str],
+    head_blocks: list[str],
+    tail_blocks: list[str],
+    after: list[str],
+) -> set[str]:
+    """Fill ``fields.author`` when no labelled field named one; return the byline lines to drop from the body.
+
+    In order: reporter bylines in the story's first or last lines, a name alone under the headline, blog and
+    forum "posted by" lines, English "By ..." lines, then JSON-LD and <meta name=author>.
+    """
+    bylines: set[str] = set()
+    if fields.author is None and cjk:
+        for text in head_blocks[:3] + tail_blocks[-4:][::-1]:
+            short = len(text) <= 40
+            names = meta_mod.byline_names(text, short)
+            if names:
+                fields.author = names
+                if short:
+                    bylines.add(text)
+                break
+    if fields.author is None and cjk and title_idx >= 0:
+        # Essays and reposts: the author's name alone on the line under the headline.
+        following = [
+            ln.text
+            for ln in all_lines[title_idx + 1 : title_idx + 4]
+            if not (_norm(ln.text) == title_norm or (len(ln.text) >= 5 and _norm(ln.text) in title_norm))
+            and not meta_mod.parse_fields_line(ln.text)
+            and not meta_mod.find_dates(ln.text)
+        ]
+        for text in following[:1]:
+            if re.fullmatch(r"[\u4e00-\u9fff]{2,3}(?:[、 ][\u4e00-\u9fff]{2,3}){0,2}", text):
+                fields.author = meta_mod.clean_names(text)
+                bylines.add(text)
+    if fields.author is None:
+        for text in top + head_blocks[:3] + tail_blocks[-4:] + after[:5]:
+            if len(text) <= 80:
+                name = meta_mod.posted_by(text)
+                if name:
+                    fields.author = name
+                    break
+    if fields.author is None and not cjk:
+        byl = clean(head.metas.get("byl") or head.metas.get("byline") or "")
+        for text in ([byl] if byl else []) + [t for t in top if len(t) <= 80] + head_blocks[:2]:
+            m = _BY_LINE.match(text)
+            if m:
+                fields.author = clean(m.group(1).replace(" and ", ", "))
+                bylines.add(text)
+                break
+    if fields.author is None:
+        fields.author = _ld_author(head.ld("author")) or _meta_author(
+            head.metas.get("author"), cjk, head.title
+        )
+    return bylines
 
 
 def _meta_author(value: str | None, cjk: bool, html_title: str = "") -> str | None:
