@@ -354,38 +354,7 @@ def run(page: Page, parser_version: str) -> Article:
         after,
     )
 
-    byline_bits = {n for n in (fields.author or "").replace(",", " ").split(" ") if n}
-    byline_bits |= {fields.author or "", fields.source or "", *(fields.author or "").split(", ")}
-    byline_bits.discard("")
-    # Body: drop the title, metadata and credit lines, and whatever preceded the title in the content block.
-    kept: list[body_mod.Block] = []
-    title_norm = _norm(art.title or "")
-    for i, b in enumerate(blocks):
-        if b.kind == "img":
-            kept.append(b)
-            continue
-        if title_norm and i < 6 and _norm(b.text) == title_norm:
-            kept = [k for k in kept if k.kind == "img"]
-            continue
-        if meta_mod.is_field_line(b.text) or b.text in bylines:
-            continue
-        if i < 8 and len(b.text) <= 40 and (b.text in byline_bits or _BY_ALONE.match(b.text)):
-            continue  # the byline split over lines: "By" / the name / the outlet
-        if (
-            i < 4
-            and len(b.text) <= 40
-            and meta_mod.find_dates(b.text)
-            and len(meta_mod.DATE_RE.sub("", b.text).strip(" :：|()（）")) <= 12
-        ):
-            continue
-        kept.append(b)
-    for b in kept:
-        if b.kind == "img" and b.line is not None:
-            for img in b.line.images:
-                if body_mod.image_src(img) == b.src:
-                    b.caption = caption_for(img, "")
-                    break
-    kept = _drop_detached_contacts(kept)
+    kept = _clean_body(blocks, art.title, fields, bylines)
     texts = [b.text for b in kept if b.kind != "img" and b.text]
     art.body = "\n\n".join(texts) or None
     art.body_html, art.images = render(kept, base)
@@ -433,6 +402,48 @@ def _latin_names(value: str | None) -> str | None:
 
 
 _BY_ALONE = re.compile(r"^(?:By|BY|by|By:|Written by|Posted by|作者|作者：|文|文/)$")
+
+
+def _clean_body(
+    blocks: list[body_mod.Block], title: str | None, fields: meta_mod.Fields, bylines: set[str]
+) -> list[body_mod.Block]:
+    """The story's blocks without the headline, metadata, credit and byline lines, captions attached.
+
+    Whatever precedes the headline inside the content block (breadcrumbs, a kicker) goes with it.
+    """
+    byline_bits = {n for n in (fields.author or "").replace(",", " ").split(" ") if n}
+    byline_bits |= {fields.author or "", fields.source or "", *(fields.author or "").split(", ")}
+    byline_bits.discard("")
+    # Body: drop the title, metadata and credit lines, and whatever preceded the title in the content block.
+    kept: list[body_mod.Block] = []
+    title_norm = _norm(title or "")
+    for i, b in enumerate(blocks):
+        if b.kind == "img":
+            kept.append(b)
+            continue
+        if title_norm and i < 6 and _norm(b.text) == title_norm:
+            kept = [k for k in kept if k.kind == "img"]
+            continue
+        if meta_mod.is_field_line(b.text) or b.text in bylines:
+            continue
+        if i < 8 and len(b.text) <= 40 and (b.text in byline_bits or _BY_ALONE.match(b.text)):
+            continue  # the byline split over lines: "By" / the name / the outlet
+        if (
+            i < 4
+            and len(b.text) <= 40
+            and meta_mod.find_dates(b.text)
+            and len(meta_mod.DATE_RE.sub("", b.text).strip(" :：|()（）")) <= 12
+        ):
+            continue
+        kept.append(b)
+    for b in kept:
+        if b.kind == "img" and b.line is not None:
+            for img in b.line.images:
+                if body_mod.image_src(img) == b.src:
+                    b.caption = caption_for(img, "")
+                    break
+    kept = _drop_detached_contacts(kept)
+    return kept
 
 
 def _find_author(
