@@ -466,3 +466,8 @@ def test_story_with_links_in_its_paragraphs_stays_an_article() -> None:
         + "</div></body></html>"
     )
     assert extract_bytes(page.encode()).page_type == "article"
+
+
+def test_logo_h1_is_not_the_headline() -> None:
+    src = TitleSources(html_title="关于做好防汛工作的通知_芦淞区人民政府", h1=["芦淞区人民政府"])
+    assert choose_title(src, "各单位要做好防汛工作。").title == "关于做好防汛工作的通知"

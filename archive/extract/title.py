@@ -155,6 +155,7 @@ def choose_title(src: TitleSources, article: str) -> TitleResult:
         if html_title
         and c != html_title
         and (len(c) >= 4 or c in segments(html_title))
+        and not (_looks_like_site(c, src.site_name) and len(segments(html_title)) > 1)
         and (c in html_title or _norm(c) in _norm(html_title))
     ]
     if confirmed:
