@@ -17,6 +17,7 @@ from typing import Any
 from lxml import etree
 
 from archive.extract.dom import BLOCK_TAGS, Line, attr_text, lines, tag_of
+from archive.extract.dom import text_len as subtree_text_len
 from archive.extract.text import SENTENCE_END, count_punct
 
 # class/id words of containers that are never article text.
@@ -105,15 +106,12 @@ def link_density(node: Any, text_len: int) -> float:
         return 1.0
     link_len = 0
     for a in node.iter("a"):
-        link_len += len("".join("".join(a.itertext()).split()))
+        link_len += subtree_text_len(a)
     return min(1.0, link_len / text_len)
 
 
 def _text_len(node: Any) -> int:
-    try:
-        return len("".join(node.itertext()).split()) and len("".join("".join(node.itertext()).split()))
-    except ValueError:
-        return 0
+    return subtree_text_len(node)
 
 
 def best_node(all_lines: list[Line], cjk: bool) -> tuple[Any, float]:

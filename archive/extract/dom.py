@@ -166,6 +166,17 @@ def lines(root: Any, skip: Any = None, with_images: bool = False) -> Iterator[Li
         yield line
 
 
+_STRING = etree.XPath("string()")
+
+
+def text_len(el: Any) -> int:
+    """Non-whitespace characters under an element (XPath string(): one C-level concatenation)."""
+    try:
+        return len("".join(str(_STRING(el)).split()))
+    except (ValueError, etree.XPathError):
+        return 0
+
+
 def attr_text(el: Any) -> str:
     """The class and id of an element, lower-cased, for boilerplate hints."""
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from archive.extract.dom import text_len
 from archive.extract.meta import DATE_RE
 
 _LISTING_URL = re.compile(
@@ -25,7 +26,7 @@ def headline_links(node: Any, cjk: bool) -> int:
     count = 0
     lo, hi = (6, 60) if cjk else (20, 160)
     for a in node.iter("a"):
-        n = len("".join("".join(a.itertext()).split()))
+        n = text_len(a)
         if lo <= n <= hi:
             count += 1
             if count >= 200:
@@ -34,7 +35,7 @@ def headline_links(node: Any, cjk: bool) -> int:
 
 
 def _text_len(el: Any) -> int:
-    return len("".join("".join(el.itertext()).split()))
+    return text_len(el)
 
 
 def teaser_runs(root: Any, cjk: bool) -> list[tuple[Any, list[Any]]]:
@@ -118,7 +119,9 @@ def classify(
     body_len = len("".join(body.split()))
     long_enough = body_len >= (80 if cjk else 250)
     page_links = headline_links(root, cjk) if root is not None else 0
-    runs = teaser_runs(root, cjk) if root is not None else []
+    # Runs of teasers are only looked for where a listing is plausible: a short "body", or links in it.
+    plausible = body_len < (1500 if cjk else 4000) or (node is not None and headline_links(node, cjk) >= 5)
+    runs = teaser_runs(root, cjk) if root is not None and plausible else []
     if node is not None and runs and _is_teaser(node, runs):
         return "listing"
     if node is not None:

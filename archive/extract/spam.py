@@ -55,7 +55,10 @@ _HIDDEN_STYLE = re.compile(
     r"opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)",
     re.I,
 )
-_HIDDEN_QUICK = re.compile(r"none|hidden|-\d{3}|:\s*0(?:px|em|%)?\s*(?:;|!|$)", re.I)
+_CSS_HIDING = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|(?:left|top|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}"
+    r"|(?:width|height|font-size)\s*:\s*0(?:px|em|%)?\s*[;}!]"
+)
 _SIMPLE_SELECTOR = re.compile(r"^\s*(?:[a-z0-9]*)?([.#])([\w-]+)\s*$", re.I)
 
 
@@ -109,18 +112,18 @@ def hidden_selectors(style_texts: list[str]) -> tuple[set[str], set[str]]:
     classes: set[str] = set()
     ids: set[str] = set()
     for css in style_texts:
-        # Split on braces rather than one big regex: linear on any stylesheet.
-        for chunk in css[:300_000].split("}"):
-            selectors, brace, body = chunk.rpartition("{")
-            if not brace or not _HIDDEN_QUICK.search(body):
-                continue
-            if not _HIDDEN_STYLE.search(body):
-                continue
-            selectors = selectors.rsplit("{", 1)[-1][-300:]
+        css = css[:300_000].lower()
+        # Find the hiding declarations first (one scan for literal-led patterns), then read their selectors.
+        for m in _CSS_HIDING.finditer(css):
+            opening = css.rfind("{", 0, m.start())
+            if opening < 0 or css.rfind("}", 0, m.start()) > opening:
+                continue  # not inside a rule body
+            start = max(css.rfind("}", 0, opening), css.rfind("{", 0, opening)) + 1
+            selectors = css[start:opening][-300:]
             for sel in selectors.split(","):
-                m = _SIMPLE_SELECTOR.match(sel)
-                if m:
-                    (classes if m.group(1) == "." else ids).add(m.group(2).lower())
+                sm = _SIMPLE_SELECTOR.match(sel)
+                if sm:
+                    (classes if sm.group(1) == "." else ids).add(sm.group(2).lower())
     return classes, ids
 
 
