@@ -439,6 +439,7 @@ def _clean_body(
                     b.caption = caption_for(img, "")
                     break
     kept = _drop_detached_contacts(kept)
+    kept = _trim_trailing_promos(kept)
     return kept
 
 
@@ -554,6 +555,35 @@ def _drop_detached_contacts(blocks: list[body_mod.Block]) -> list[body_mod.Block
             b.kind == "p" and b.line is not None and _CONTACT.match(b.text) and b.line.block not in inside
         )
     ]
+
+
+# Calls to action that close a story on many sites: newsletters, tips, donations, follow-us, app prompts.
+_TAIL_PROMO = re.compile(
+    r"^(?:Subscribe|Sign up|Get the latest|Get our|Follow (?:us|The|@)|Have a tip|Support |Download (?:the|our) app|"
+    r"Click here|Read more|Related:|Like us on|Join (?:us|our)|Share this|Become a (?:member|subscriber)|"
+    r"欢迎关注|歡迎關注|长按|長按|点击下方|點擊下方|更多精彩|扫码关注|掃碼關注|下载.{0,8}客户端|下載.{0,8}客戶端)"
+    r"|(?:newsletter|subscribe|sign up|may be reached at|follow (?:us|her|him) on)\b.{0,80}$",
+    re.I,
+)
+
+
+def _trim_trailing_promos(blocks: list[body_mod.Block]) -> list[body_mod.Block]:
+    """Drop the calls to action that trail a story (at most four short paragraphs from the end)."""
+    end = len(blocks)
+    dropped = 0
+    while end > 0 and dropped < 4:
+        b = blocks[end - 1]
+        if b.kind == "img":
+            end -= 1
+            continue
+        if len(b.text) <= 250 and _TAIL_PROMO.search(b.text):
+            end -= 1
+            dropped += 1
+            continue
+        break
+    if not dropped:
+        return blocks
+    return blocks[:end] + [b for b in blocks[end:] if b.kind == "img"]
 
 
 def node_set_for(node: Any) -> set[Any]:
