@@ -172,7 +172,7 @@ def _widen(node: Any, all_lines: list[Line], cjk: bool) -> Any:
             cursor = parent  # a wrapper with nothing else of weight: look further up
             continue
         if (
-            parent_total >= 1.5 * best_total
+            parent_total >= 1.35 * best_total
             and link_density(parent, _text_len(parent)) < 0.15
             and not _in_comments(parent)
         ):
