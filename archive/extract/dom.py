@@ -48,6 +48,7 @@ JUNK_TAGS = (
 )
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_C0 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _HUGE_TAG = re.compile(r"<[a-zA-Z][^<>]{8000,}>")
 _PARSER = etree.HTMLParser(
     remove_comments=True, remove_pis=True, huge_tree=False, no_network=True, recover=True
@@ -57,7 +58,8 @@ _PARSER = etree.HTMLParser(
 def parse(text: str) -> Any:
     """The document's root element, or None when there is no markup at all."""
     text = _XML_DECL.sub("", text[:MAX_CHARS], count=1)
-    text = text.replace("\x00", "")
+    # C0 controls are not text in HTML, and lxml refuses them in any text node the pipeline later edits.
+    text = _C0.sub("", text)
     # libxml2 checks attributes for duplicates pairwise: a tag with 100,000 attributes takes minutes.
     # No real tag is 8,000 characters long; cut such tags down before parsing.
     if _HUGE_TAG.search(text):

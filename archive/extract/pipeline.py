@@ -62,10 +62,13 @@ def _remove_keep_tail(el: Any) -> None:
     tail = el.tail
     if tail:
         prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
+        try:
+            if prev is not None:
+                prev.tail = (prev.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+        except ValueError:
+            pass  # text lxml will not store (stray control characters): dropping it loses nothing readable
     parent.remove(el)
 
 
