@@ -227,6 +227,7 @@ def bench_size(pages: list[Page], full: Path) -> list[str]:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("VACUUM")
     articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    payload = conn.execute("SELECT sum(length(data)) FROM payloads").fetchone()[0]
     raw = sum(len(p.body) for p in pages)
     size = full.stat().st_size
     parts: dict[str, int] = {}
@@ -252,6 +253,7 @@ def bench_size(pages: list[Page], full: Path) -> list[str]:
         f"| raw HTML per page | {raw / len(pages):,.0f} |",
         f"| archive file per page (after VACUUM) | {size / len(pages):,.0f} |",
         f"| archive file / raw HTML | **{size / raw:.1%}** (target: under 30%) |",
+        f"| compressed raw responses (`payloads`) / raw HTML | **{payload / raw:.1%}** |",
     ]
     if parts:
         lines += [
