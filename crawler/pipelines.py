@@ -195,6 +195,10 @@ class ArchivePipeline:
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="archive-writer")
         self._ingestor: Ingestor | None = None
         self.extract_processes = s.getint("NEWS_ARCHIVE_EXTRACT_PROCESSES", 0)
+        # The writer's work in a child process (crawler/writer_process.py), off the crawl's interpreter.
+        self.writer_process = s.getbool("NEWS_ARCHIVE_WRITER_PROCESS", True)
+        self._writer_settings = {k: v for k, v in s.items() if k.startswith("NEWS_ARCHIVE_")}
+        self._remote: Any = None
         self._extract_pool: ProcessPoolExecutor | None = None
         self._in_extraction: tuple[Any, ...] | None = None
         self._extractor: SiteAwareExtractor | None = None
@@ -370,13 +374,23 @@ class ArchivePipeline:
     def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
         from twisted.internet import reactor
 
+        if self._remote is not None:  # the same method, run by the writer process's pipeline
+            args = (self, fn.__name__, *args)
+            fn = self._remote.call
         return maybe_deferred_to_future(threads.deferToThreadPool(reactor, self._pool, fn, *args))
 
     async def open_spider(self) -> None:
         self._pool.start()
+        if self.writer_process:
+            from crawler.writer_process import RemoteWriter
+
+            self._remote = RemoteWriter(self._writer_settings, self.crawler.spider)
         try:
             await self._call(self._open)
         except Exception as exc:
+            if self._remote is not None:  # nothing was opened: the close runs here, as a no-op
+                self._remote.stop()
+                self._remote = None
             self.report.error = str(exc)
             raise
         self._timer = task.LoopingCall(self._tick)
@@ -452,7 +466,10 @@ class ArchivePipeline:
         if self._timer is not None and self._timer.running:
             self._timer.stop()
         await self._flush()  # also waits for a batch being written
-        if self._extract_pool is not None and not self._failed:
+        extracting = self._extract_pool is not None or (
+            self._remote is not None and self.extract_processes > 0
+        )
+        if extracting and not self._failed:
             await maybe_deferred_to_future(self._flush_lock.acquire())
             try:
                 listing_states = await self._call(self._drain)
@@ -492,3 +509,5 @@ class ArchivePipeline:
             await self._call(self._close, outcome, final)
         finally:
             self._pool.stop()
+            if self._remote is not None:
+                self._remote.stop()

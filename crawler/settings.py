@@ -22,6 +22,10 @@ NEWS_ARCHIVE_BATCH_SECONDS = 2.0
 # Extraction in this many helper processes (0: in the archive writer thread). A polite crawl never needs
 # one; a fast crawl of many sites on a machine with cores to spare does (see docs/benchmarks.md, ## Crawl).
 NEWS_ARCHIVE_EXTRACT_PROCESSES = 0
+# The archive writer (store, extract, dedup, index) in a child process, so the crawl's interpreter does not
+# share its core with the ingest path (crawler/writer_process.py; docs/benchmarks.md, ## Crawl). False: a
+# writer thread in the crawl's process.
+NEWS_ARCHIVE_WRITER_PROCESS = True
 # A run is "degraded" when more than this share of its fetches failed.
 NEWS_ARCHIVE_MAX_ERROR_RATIO = 0.25
 # Listing pages walked per listing at most (a guard against endless generated pagination).

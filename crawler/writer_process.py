@@ -1,0 +1,150 @@
+"""The archive writer in its own process, so that ingest (store, extract, dedup, index) does not share the
+crawl's interpreter.
+
+Why: the crawl (Scrapy's reactor: download, decode, find links) and the ingest path are both CPU-bound Python.
+In one interpreter they take turns on the GIL and their costs add up, whatever threads are used. With the
+writer in a child process each gets a core: the crawl's process only pickles pages into a pipe.
+
+How: the pipeline's writer-thread work (``ArchivePipeline._open`` / ``_write`` / ``_drain`` / ``_close``) runs
+unchanged in the child, on a pipeline built there from the same ``NEWS_ARCHIVE_*`` settings; the crawl's writer
+thread sends each call over a pipe and waits for its answer, so batches stay bounded (one in flight, as
+before) and the crawl's close still waits until every page is committed. The run's figures travel with each
+call both ways, and errors come back as the exceptions they were.
+
+A killed crawl loses nothing committed: every batch is its own transaction in the child; when the crawl's
+process dies the child reads end-of-file, closes the archive (the run stays open; the next run marks it
+abandoned) and exits, releasing the archive's lock. Ctrl-C reaches the whole process group: the child ignores
+it and lets the crawl decide when to close.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from types import SimpleNamespace
+from typing import Any
+
+from archive.errors import ArchiveError
+
+logger = logging.getLogger(__name__)
+
+# The pipeline's state that both sides change: the crawl counts pages, the writer counts ingest results.
+_STATE = ("counts", "ingest_errors", "_had_articles")
+_REPORT = ("run_id", "started_at")
+
+
+def _state_of(pipeline: Any) -> dict[str, Any]:
+    state = {name: getattr(pipeline, name) for name in _STATE}
+    state.update({name: getattr(pipeline.report, name) for name in _REPORT})
+    return state
+
+
+def _adopt(pipeline: Any, state: dict[str, Any]) -> None:
+    """Take the other side's state, in place (``report.counts`` is the same object as ``counts``)."""
+    pipeline.counts.__dict__.update(state["counts"].__dict__)
+    pipeline.ingest_errors.clear()
+    pipeline.ingest_errors.update(state["ingest_errors"])
+    pipeline._had_articles = state["_had_articles"]
+    for name in _REPORT:
+        setattr(pipeline.report, name, state[name])
+
+
+class RemoteWriter:
+    """The crawl's end of the writer process."""
+
+    def __init__(self, settings: dict[str, Any], spider: Any):
+        ctx = get_context("spawn")  # not fork: the crawl's process runs threads (the reactor's, the writer's)
+        self._conn, child = ctx.Pipe()
+        spider_info = {
+            "start_urls": list(getattr(spider, "start_urls", [])),
+            "profiles": getattr(spider, "profiles", None),
+        }
+        self._process = ctx.Process(
+            target=serve, args=(child, settings, spider_info), name="news-archive-writer", daemon=False
+        )
+        self._process.start()
+        child.close()
+
+    def call(self, pipeline: Any, name: str, *args: Any) -> Any:
+        """Run ``pipeline.<name>(*args)`` in the writer process (from the crawl's writer thread)."""
+        try:
+            self._conn.send((name, args, _state_of(pipeline)))
+            ok, value, state = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            code = self._process.exitcode
+            raise ArchiveError(f"the archive writer process stopped (exit code {code})") from exc
+        _adopt(pipeline, state)
+        if not ok:
+            raise value
+        return value
+
+    def stop(self, timeout: float = 60.0) -> None:
+        try:
+            self._conn.send(None)
+        except OSError:
+            pass
+        self._conn.close()
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The exception itself when it survives pickling, else an ArchiveError with its text."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return ArchiveError(f"{type(exc).__name__}: {exc}")
+
+
+def serve(conn: Connection, settings: dict[str, Any], spider_info: dict[str, Any]) -> None:
+    """The writer process: a pipeline built from the crawl's settings, answering calls until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from scrapy.settings import Settings
+
+    from crawler.pipelines import ArchivePipeline
+
+    crawler = SimpleNamespace(
+        settings=Settings({**settings, "NEWS_ARCHIVE_WRITER_PROCESS": False}),
+        signals=SimpleNamespace(connect=lambda *args, **kwargs: None),
+        spider=SimpleNamespace(**spider_info),
+    )
+    pipeline = ArchivePipeline(crawler)
+    try:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                break  # the crawl's process is gone: keep what is committed, stop
+            if message is None:
+                break
+            name, args, state = message
+            _adopt(pipeline, state)
+            try:
+                value = getattr(pipeline, name)(*args)
+                reply: tuple[bool, Any, dict[str, Any]] = (True, value, _state_of(pipeline))
+            except Exception as exc:
+                reply = (False, _portable(exc), _state_of(pipeline))
+            try:
+                conn.send(reply)
+            except (EOFError, OSError):
+                break
+    finally:
+        _abandon(pipeline)
+
+
+def _abandon(pipeline: Any) -> None:
+    """Close what a crawl that went away left open (after a normal close there is nothing left)."""
+    if pipeline._extract_pool is not None:
+        pipeline._extract_pool.shutdown(cancel_futures=True)
+    if pipeline._ingestor is not None:
+        pipeline._ingestor.close()
+        pipeline._ingestor = None
+    if pipeline._lock is not None:
+        pipeline._lock.release()
