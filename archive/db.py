@@ -65,12 +65,16 @@ def _v1(conn: sqlite3.Connection) -> None:
             fetched_at TEXT NOT NULL,         -- ISO 8601 UTC
             payload_digest TEXT NOT NULL REFERENCES payloads(digest),
             run_id INTEGER,
-            parse_status TEXT,                -- NULL until parsed; 'article' | 'listing' | 'other' | 'error' | 'skipped'
+            parse_status TEXT,                -- NULL until parsed; 'article' | 'listing' | 'other' | 'error' | 'skipped' | 'part'
             parse_error TEXT,
             parser_version TEXT,
-            article_id TEXT
+            article_id TEXT,
+            -- A later page of a multi-page article: the first page's response (parse_status 'part'). Parts
+            -- follow their first page in id order; reparse and WARC export rebuild the article from them.
+            part_of INTEGER REFERENCES responses(id)
         );
         CREATE INDEX responses_url ON responses(url);
+        CREATE INDEX responses_part_of ON responses(part_of) WHERE part_of IS NOT NULL;
         CREATE INDEX responses_article ON responses(article_id);
         CREATE INDEX responses_parser ON responses(parser_version);
         CREATE TABLE articles (

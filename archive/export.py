@@ -6,7 +6,9 @@
   original status and headers and the raw payload as received. The payload is stored decoded, so the headers
   describing the wire encoding (Content-Encoding, Transfer-Encoding, Content-Length) are renamed
   ``X-Archive-Orig-...`` and a true Content-Length added; ``news-archive import`` restores them, so export
-  then import gives the same archive records.
+  then import gives the same archive records. The later pages of a multi-page article follow their first page
+  and carry its WARC-Record-ID in ``WARC-Concurrent-To`` and ``X-News-Archive-Part-Of`` (archive.warc), so import
+  makes one article of them again.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from archive import __version__
 from archive.article import RECORD_KEYS
 from archive.payloads import decompress
 from archive.records import iter_records
-from archive.warc import ORIG_PREFIX, REQUESTED_URL_HEADER, WIRE_HEADERS, reason_phrase
+from archive.warc import ORIG_PREFIX, PART_OF_HEADER, REQUESTED_URL_HEADER, WIRE_HEADERS, reason_phrase
 
 FORMATS = ("jsonl", "csv", "warc")
 CSV_KEYS = tuple(k for k in RECORD_KEYS if k != "file")
@@ -104,7 +106,7 @@ def _responses(conn: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
     last = 0
     while True:
         rows = conn.execute(
-            "SELECT r.id, r.url, r.final_url, r.status, r.headers, r.fetched_at, p.codec, p.data"
+            "SELECT r.id, r.url, r.final_url, r.status, r.headers, r.fetched_at, p.codec, p.data, r.part_of"
             " FROM responses r JOIN payloads p ON p.digest = r.payload_digest"
             " WHERE r.id > ? ORDER BY r.id LIMIT ?",
             (last, _CHUNK),
@@ -127,7 +129,9 @@ def export_warc(db: Connection, out: IO[bytes], *, gzip: bool = True, filename: 
     }
     writer.write_record(writer.create_warcinfo_record(filename, info))
     count = 0
-    for _rid, url, final_url, status, headers_json, fetched_at, codec, data in _responses(conn):
+    # The last first page's response id and WARC-Record-ID: its parts were stored (so come) right after it.
+    first_page: tuple[int, str] | None = None
+    for rid, url, final_url, status, headers_json, fetched_at, codec, data, part_of in _responses(conn):
         body = decompress(codec, data)
         headers = [(str(k), str(v)) for k, v in json.loads(headers_json or "[]")]
         http = StatusAndHeaders(
@@ -143,6 +147,11 @@ def export_warc(db: Connection, out: IO[bytes], *, gzip: bool = True, filename: 
             http_headers=http,
             warc_headers_dict={"WARC-Date": fetched_at},
         )
+        if part_of is None:
+            first_page = (rid, record.rec_headers.get_header("WARC-Record-ID"))
+        elif first_page is not None and first_page[0] == part_of:
+            record.rec_headers.add_header("WARC-Concurrent-To", first_page[1])
+            record.rec_headers.add_header(PART_OF_HEADER, first_page[1])
         writer.write_record(record)
         count += 1
     return count

@@ -1,7 +1,9 @@
 """The one ingest path: store raw -> extract -> dedup -> upsert -> revisions.
 
 A crawl, a WARC import and a reparse all call :meth:`Ingestor.ingest` (or ``ingest_many``) with a
-:class:`~archive.page.Page`. The raw response is committed before extraction runs, so a parse failure never
+:class:`~archive.page.Page`. A multi-page article is one Page with its later pages in ``parts``: every part's
+raw response is stored, linked to the first page's (``responses.part_of``, ``parse_status`` 'part'), and only
+the first page's response makes a record, of all the parts' text. The raw response is committed before extraction runs, so a parse failure never
 loses a page: it stays stored with its error and a later ``reparse`` can recover it.
 
 Interface (stable; other modules rely on it):
@@ -246,30 +248,38 @@ class Ingestor:
         ids: list[int] = []
         with self._transaction():
             for page in pages:
-                digest = payload_digest(page.body)
-                if self.conn.execute("SELECT 1 FROM payloads WHERE digest = ?", (digest,)).fetchone() is None:
-                    codec, data = compress(page.body)
-                    self.conn.execute(
-                        "INSERT INTO payloads (digest, codec, size, data) VALUES (?, ?, ?, ?)",
-                        (digest, codec, len(page.body), data),
-                    )
-                cur = self.conn.execute(
-                    "INSERT INTO responses (url, final_url, status, headers, content_type, fetched_at,"
-                    " payload_digest, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        page.url,
-                        page.final_url,
-                        page.status,
-                        json.dumps([list(h) for h in page.headers], ensure_ascii=False),
-                        page.content_type,
-                        iso_utc(page.fetched_at),
-                        digest,
-                        run_id,
-                    ),
-                )
-                assert cur.lastrowid is not None
-                ids.append(cur.lastrowid)
+                rid = self._store_one(page, run_id, None)
+                # A multi-page article's later pages: stored as received right after the first, linked to it.
+                for part in page.parts:
+                    self._store_one(part, run_id, rid)
+                ids.append(rid)
         return ids
+
+    def _store_one(self, page: Page, run_id: int | None, part_of: int | None) -> int:
+        digest = payload_digest(page.body)
+        if self.conn.execute("SELECT 1 FROM payloads WHERE digest = ?", (digest,)).fetchone() is None:
+            codec, data = compress(page.body)
+            self.conn.execute(
+                "INSERT INTO payloads (digest, codec, size, data) VALUES (?, ?, ?, ?)",
+                (digest, codec, len(page.body), data),
+            )
+        cur = self.conn.execute(
+            "INSERT INTO responses (url, final_url, status, headers, content_type, fetched_at,"
+            " payload_digest, run_id, part_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                page.url,
+                page.final_url,
+                page.status,
+                json.dumps([list(h) for h in page.headers], ensure_ascii=False),
+                page.content_type,
+                iso_utc(page.fetched_at),
+                digest,
+                run_id,
+                part_of,
+            ),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
 
     def apply(
         self, items: Sequence[tuple[int, Page, Outcome]], *, reparse: bool = False
@@ -285,6 +295,7 @@ class Ingestor:
                 self.conn.execute("SAVEPOINT ingest_page")
                 try:
                     result = self._apply_one(rid, page, outcome, reparse)
+                    self._mark_parts(rid, result)
                     self.conn.execute("RELEASE ingest_page")
                 except sqlite3.Error as exc:
                     if not isinstance(exc, sqlite3.IntegrityError):
@@ -294,6 +305,15 @@ class Ingestor:
                     result = self._page_failed(rid, exc)
                 results.append(result)
         return results
+
+    def _mark_parts(self, rid: int, result: IngestResult) -> None:
+        """The later pages of a multi-page article share its first page's outcome: never records of their own."""
+        self.conn.execute(
+            "UPDATE responses SET parse_status = 'part', parse_error = NULL,"
+            " parser_version = (SELECT parser_version FROM responses WHERE id = ?),"
+            " article_id = coalesce(?, article_id) WHERE part_of = ?",
+            (rid, result.article_id, rid),
+        )
 
     def _page_failed(self, rid: int, exc: Exception) -> IngestResult:
         self.conn.execute("ROLLBACK TO ingest_page")

@@ -3,6 +3,10 @@
 A crawl, a WARC import and a reparse all build a Page and hand it to :func:`archive.ingest.ingest`, so every
 page reaches the archive by one path. ``body`` holds the bytes exactly as received (after transfer/content
 decoding, before any charset decoding): they are stored as they are and never altered.
+
+A multi-page article (``content_2.htm``, 第2页) is one Page: the first page, with the later pages, in order, in
+``parts``. Every part is stored as received, linked to the first, and extraction makes one record of them all,
+so a crawl, a WARC import and a reparse give the same record.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ class Page:
     headers: Headers = ()
     final_url: str | None = None
     fetched_at: datetime = field(default_factory=utcnow)
+    # The later pages of a multi-page article, in order (each with no parts of its own).
+    parts: tuple[Page, ...] = ()
 
     def header(self, name: str) -> str | None:
         """The first value of a header, case-insensitively, or None."""

@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
@@ -81,7 +81,10 @@ def is_outdated(stored: str | None, current: str) -> bool:
 
 
 def select_responses(conn: sqlite3.Connection, *, outdated_only: bool, parser_version: str) -> list[int]:
-    rows = conn.execute("SELECT id, parser_version, parse_status FROM responses ORDER BY fetched_at, id")
+    # A multi-page article's later parts are read with their first page (load_page), never on their own.
+    rows = conn.execute(
+        "SELECT id, parser_version, parse_status FROM responses WHERE part_of IS NULL ORDER BY fetched_at, id"
+    )
     return [
         rid
         for rid, version, status in rows
@@ -90,7 +93,17 @@ def select_responses(conn: sqlite3.Connection, *, outdated_only: bool, parser_ve
 
 
 def load_page(conn: sqlite3.Connection, rid: int, *, with_body: bool = True) -> Page:
-    """A stored response as the Page it was when fetched: same bytes, headers, URLs and time."""
+    """A stored response as the Page it was when fetched: same bytes, headers, URLs and time, and the later
+    parts of a multi-page article (the responses stored as its parts, in order)."""
+    page = _load_one(conn, rid, with_body)
+    parts = [
+        _load_one(conn, pid, with_body)
+        for (pid,) in conn.execute("SELECT id FROM responses WHERE part_of = ? ORDER BY id", (rid,))
+    ]
+    return replace(page, parts=tuple(parts)) if parts else page
+
+
+def _load_one(conn: sqlite3.Connection, rid: int, with_body: bool) -> Page:
     row = conn.execute(
         "SELECT r.url, r.final_url, r.status, r.headers, r.fetched_at, p.codec, p.data"
         " FROM responses r JOIN payloads p ON p.digest = r.payload_digest WHERE r.id = ?",

@@ -18,7 +18,7 @@ import gzip
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -31,7 +31,7 @@ from warcio.recordloader import ArcWarcRecord
 from archive import runs
 from archive.errors import BadInput
 from archive.page import Page
-from archive.payloads import decompress
+from archive.payloads import decompress, payload_digest
 
 # Headers that describe the bytes on the wire, not the payload stored (which is decoded). A WARC export
 # renames them with this prefix (as pywb does) so the record stays valid; import restores them.
@@ -39,6 +39,9 @@ ORIG_PREFIX = "X-Archive-Orig-"
 WIRE_HEADERS = ("Content-Encoding", "Transfer-Encoding", "Content-Length")
 # Our exports name the URL originally requested when a redirect led to the stored response.
 REQUESTED_URL_HEADER = "X-News-Archive-Requested-URL"
+# A WARC header of our exports on a later page of a multi-page article: the WARC-Record-ID of its first page's
+# record (which comes earlier in the file; WARC-Concurrent-To names it too). Import makes them one Page again.
+PART_OF_HEADER = "X-News-Archive-Part-Of"
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _DECODABLE = {"", "identity", "gzip", "x-gzip", "deflate", "br"}
@@ -135,6 +138,7 @@ class WarcReader:
         # Finds the payload a revisit record refers to by its digest (the archive's payloads use the same
         # 'sha1:BASE32' form as WARC-Payload-Digest).
         self.payload_of = payload_of
+        self._held: Page | None = None
 
     def _fail(self, what: str, offset: int) -> BadInput:
         return BadInput(f"{self.path}: {what} at offset {offset}")
@@ -146,6 +150,27 @@ class WarcReader:
         return head.startswith((b"WARC/", b"\x1f\x8b"))
 
     def pages(self) -> Iterator[Page]:
+        """The file's pages; a multi-page article of our export (parts marked with PART_OF_HEADER, following
+        their first page) is one Page with ``parts``."""
+        pending: tuple[Page, str] | None = None  # a first page, held until its parts have been read
+        try:
+            for page, record_id, part_of in self._ungrouped():
+                if part_of is not None and pending is not None and part_of == pending[1]:
+                    pending = (replace(pending[0], parts=(*pending[0].parts, page)), pending[1])
+                    self._held = pending[0]
+                    continue
+                if pending is not None:
+                    yield pending[0]
+                pending = (page, record_id)
+                self._held = page
+        except BadInput:
+            if pending is not None:
+                yield pending[0]  # what was read before the damage is ingested all the same
+            raise
+        if pending is not None:
+            yield pending[0]
+
+    def _ungrouped(self) -> Iterator[tuple[Page, str, str | None]]:
         try:
             fh = self.path.open("rb")
         except OSError as exc:
@@ -166,7 +191,7 @@ class WarcReader:
 
     def _records(
         self, fh: IO[bytes] | gzip.GzipFile, size: int | None, *, skip: int = 0, unit: str = "offset"
-    ) -> Iterator[Page]:
+    ) -> Iterator[tuple[Page, str, str | None]]:
         iterator = ArchiveIterator(fh, no_record_parse=False)
         offset = 0
 
@@ -189,7 +214,8 @@ class WarcReader:
                     raise fail("truncated WARC record", offset)
                 self._done += 1
                 if page is not None:
-                    yield page
+                    headers = record.rec_headers
+                    yield page, headers.get_header("WARC-Record-ID") or "", headers.get_header(PART_OF_HEADER)
             end = iterator.offset
         except ArchiveLoadFailed as exc:
             message = " ".join(str(exc).split())
@@ -213,7 +239,13 @@ class WarcReader:
         headers: list[tuple[str, str]],
     ) -> Page | None:
         digest = record.rec_headers.get_header("WARC-Payload-Digest") or ""
-        body = self.payload_of(digest) if self.payload_of and digest else None
+        # The payload may be the page held back by pages() (not yet handed on, so not yet archived).
+        held = (
+            [p.body for p in (self._held, *self._held.parts) if payload_digest(p.body) == digest]
+            if (self._held is not None and digest)
+            else []
+        )
+        body = held[0] if held else (self.payload_of(digest) if self.payload_of and digest else None)
         if body is None:
             self.report.skipped["revisit of a payload not archived"] += 1
             return None

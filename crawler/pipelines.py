@@ -8,11 +8,9 @@ killed run loses at most one small batch, and what it lost is not in the archive
 The run record is opened when the spider opens, its figures rewritten after each batch, and it is closed
 with an outcome when the spider closes (``crawler.run`` reads :attr:`ArchivePipeline.report`).
 
-Multi-page articles: an item with ``parts`` is ingested as its first page (its bytes as received) with an
-extractor that appends the later parts' text, images and HTML to the first page's record; the later parts
-are stored too (as received) and recorded as ``other`` pages, so the archive holds one record and every
-byte fetched. Their stored headers carry ``X-News-Archive-Parts`` / ``X-News-Archive-Part-Of`` so the link
-between them survives in the archive.
+Multi-page articles: an item with ``parts`` becomes one :class:`~archive.page.Page` with its later pages in
+``parts``, handed to the Ingestor like any page. The archive stores every part as received, linked to the
+first, and makes one record of them (the same record a WARC import or a reparse makes).
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
 from typing import Any
@@ -87,26 +85,7 @@ def to_page(item: Any, extra_headers: tuple[tuple[str, str], ...] = ()) -> Page:
         headers=normalize_headers(item.get("headers")) + extra_headers,
         final_url=item.get("final_url"),
         fetched_at=fetched if isinstance(fetched, datetime) else datetime.now(UTC),
-    )
-
-
-def merge_parts(first: Article, later: list[Article]) -> Article:
-    """One record of a multi-page article: the first page's fields, every page's body in order."""
-    bodies = [a.body for a in [first, *later] if a.body]
-    htmls = [a.body_html for a in [first, *later] if a.body_html]
-    images = list(first.images)
-    seen = {i.src for i in images}
-    for a in later:
-        for img in a.images:
-            if img.src not in seen:
-                seen.add(img.src)
-                images.append(img)
-    return replace(
-        first,
-        body="\n\n".join(bodies) if bodies else first.body,
-        body_html="\n".join(htmls) if htmls else first.body_html,
-        images=images,
-        spam=first.spam + [s for a in later for s in a.spam if s not in first.spam],
+        parts=tuple(to_page(p) for p in item.get("parts") or ()),
     )
 
 
@@ -127,24 +106,15 @@ def in_site_zone(published_at: str, tz: str) -> str:
 
 
 class SiteAwareExtractor:
-    """The archive's extractor, plus what the crawl knows about a page: the later parts of a multi-page
-    article (merged into the first page's record; alone they are no record) and a site profile's selector
-    and time zone overrides."""
+    """The archive's extractor (which joins a multi-page article's parts itself), plus a site profile's
+    selector and time zone overrides."""
 
     def __init__(self, base: Callable[[Page], Article], profiles: Profiles):
         self.base = base
         self.profiles = profiles
-        self.parts: dict[str, list[Page]] = {}  # first page URL -> later parts, for the batch at hand
-        self.part_urls: set[str] = set()
 
     def __call__(self, page: Page) -> Article:
         article = self.base(page)
-        if page.url in self.part_urls:
-            article.page_type = "other"  # a continuation page: its text is in the first page's record
-            return article
-        later = self.parts.get(page.url)
-        if later and article.page_type == "article":
-            article = merge_parts(article, [self.base(p) for p in later])
         profile = self.profiles.for_url(page.effective_url) if self.profiles.sites else None
         if profile is not None and article.page_type == "article":
             article = self._apply_profile(page, article, profile.selectors, profile.timezone)
@@ -247,29 +217,10 @@ class ArchivePipeline:
     def _prepare(
         self, items: list[dict[str, Any]]
     ) -> tuple[list[Page], list[dict[str, Any]], SiteAwareExtractor]:
-        """The pages of a batch (a multi-page article's parts after its first page), who each came from, and
-        an extractor that knows the batch's multi-page articles."""
+        """The pages of a batch (a multi-page article is one Page with ``parts``), the items they came from,
+        and the extractor."""
         assert self._extractor is not None
-        ex = SiteAwareExtractor(self._extractor.base, self._extractor.profiles)
-        pages: list[Page] = []
-        owners: list[dict[str, Any]] = []
-        for item in items:
-            parts = item.get("parts") or []
-            if parts:
-                urls = " ".join(str(p["url"]) for p in parts)
-                first = to_page(item, (("X-News-Archive-Parts", urls),))
-                later = [to_page(p, (("X-News-Archive-Part-Of", first.url),)) for p in parts]
-                ex.parts[first.url] = later
-                ex.part_urls.update(p.url for p in later)
-                pages.append(first)
-                owners.append(item)
-                for p in later:
-                    pages.append(p)
-                    owners.append({"_part_of": item, **p.__dict__})
-            else:
-                pages.append(to_page(item))
-                owners.append(item)
-        return pages, owners, ex
+        return [to_page(item) for item in items], items, self._extractor
 
     def _write(self, items: list[dict[str, Any]], states: list[FetchState]) -> list[FetchState]:
         """Ingest one batch, save fetch states, update the run's figures. Returns listing states for the
@@ -313,21 +264,14 @@ class ArchivePipeline:
         listing_states: list[FetchState] = []
         now = datetime.now(UTC)
         new_states: list[FetchState] = list(states)
-        first_result: dict[int, IngestResult] = {}
-        for page, owner, result in zip(pages, owners, results, strict=True):
-            part_of = owner.get("_part_of")
-            if part_of is not None:
-                parent = first_result.get(id(part_of))
-                if parent is not None and parent.status in ARTICLE_STATUSES:
-                    new_states.append(self._article_state(page, parent, now))
-                continue
-            first_result[id(owner)] = result
+        for page, result in zip(pages, results, strict=True):
             self.counts.add_status(result.status)
             if result.status == "error":
                 self.ingest_errors["extract_error"] += 1
                 logger.warning("%s: extraction failed: %s", page.url, result.error)
             if result.status in ARTICLE_STATUSES:
-                new_states.append(self._article_state(page, result, now))
+                # A multi-page article's parts are revisited with it.
+                new_states += [self._article_state(p, result, now) for p in (page, *page.parts)]
             elif result.status == "listing":
                 etag, lm = page.header("ETag"), page.header("Last-Modified")
                 listing_states.append(FetchState(page.url, "listing", etag, lm, fetch_state.iso(now)))

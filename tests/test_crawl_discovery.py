@@ -55,7 +55,7 @@ def test_multi_page_article_is_one_record(crawled) -> None:
     assert url.endswith("content_900.htm")
     assert "第900号新闻第1段" in body and "第二页独有的段落" in body and "第901号新闻第1段" in body
     # the second page is stored as received, but is no record of its own
-    assert query(db, "SELECT parse_status FROM responses WHERE url LIKE '%content_900_2.htm'") == [("other",)]
+    assert query(db, "SELECT parse_status FROM responses WHERE url LIKE '%content_900_2.htm'") == [("part",)]
 
 
 def test_raw_bytes_are_stored_as_received(crawled) -> None:

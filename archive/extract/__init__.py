@@ -17,14 +17,21 @@ PARSER_VERSION = "1.2.0"
 
 
 def extract(page: Page) -> Article:
-    """Extract the SPEC's record from one page.
+    """Extract the SPEC's record from one page (with its later parts, for a multi-page article).
 
     Bad input is not an error: empty, binary, truncated or malformed pages give a record (``page_type``
     ``other`` when nothing could be read). An exception here is a bug; callers record it as the page's error.
     """
     from archive.extract.pipeline import run
 
-    return run(page, PARSER_VERSION)
+    article = run(page, PARSER_VERSION)
+    if page.parts and article.page_type == "article":
+        # A multi-page article: each part's body extracted on its own, joined in order (archive.extract.parts).
+        from archive.extract.parts import join_parts
+
+        later = [run(part, PARSER_VERSION) for part in page.parts if 200 <= part.status < 300]
+        article = join_parts(article, later)
+    return article
 
 
 def extract_bytes(body: bytes, url: str | None = None, headers: dict[str, str] | None = None) -> Article:

@@ -146,48 +146,28 @@ class ArchiveSink:
             raise
 
     def __call__(self, items: list[dict[str, Any]]) -> list[IngestResult]:
-        ex = self.extractor
-        ex.parts.clear()
-        ex.part_urls.clear()
-        pages: list[Page] = []
-        is_first: list[bool] = []
-        tasks: list[_Task] = []
-        for item in items:
-            parts = item.get("parts") or []
-            if parts:
-                first = to_page(item, (("X-News-Archive-Parts", " ".join(str(p["url"]) for p in parts)),))
-                later = [to_page(p, (("X-News-Archive-Part-Of", first.url),)) for p in parts]
-                ex.parts[first.url] = later
-                ex.part_urls.update(p.url for p in later)
-                pages += [first, *later]
-                is_first += [True] + [False] * len(later)
-                tasks += [(first, later, False)] + [(p, None, True) for p in later]
-            else:
-                pages.append(to_page(item))
-                is_first.append(True)
-                tasks.append((pages[-1], None, False))
+        # A multi-page article is one Page with ``parts``: the ingest path stores and joins them.
+        pages = [to_page(item) for item in items]
         if self._pool is None:
             results = self.ingestor.ingest_many(pages, run_id=self.run_id)
         else:
             # ingest_many's three steps, with the middle one in the pool: raw pages committed first, then
             # extracted in parallel, then applied in one transaction.
             ids = self.ingestor.store(pages, run_id=self.run_id)
-            outcomes = self._pool.map(_extract_task, tasks, chunksize=max(1, len(tasks) // (4 * self.jobs)))
+            outcomes = self._pool.map(_extract_task, pages, chunksize=max(1, len(pages) // (4 * self.jobs)))
             results = self.ingestor.apply(list(zip(ids, pages, outcomes, strict=True)))
         now = datetime.now(UTC)
         states: list[FetchState] = []
-        for page, first_page, result in zip(pages, is_first, results, strict=True):
-            self.counts.pages_fetched += 1
-            if not first_page:
-                continue
+        for page, result in zip(pages, results, strict=True):
+            self.counts.pages_fetched += 1 + len(page.parts)
             self.counts.add_status(result.status)
             if result.status == "error":
                 self.counts.errors["extract_error"] += 1
             if result.status in ARTICLE_STATUSES:
-                states.append(self._article_state(page, result, now))
+                states += [self._article_state(p, result, now) for p in (page, *page.parts)]
         fetch_state.save(self.ingestor.db, states)
         runs.update_run(self.ingestor.db, self.run_id, self.counts)
-        return [r for r, first_page in zip(results, is_first, strict=True) if first_page]
+        return results
 
     def _article_state(self, page: Page, result: IngestResult, now: datetime) -> FetchState:
         row = self.ingestor.conn.execute(
@@ -219,9 +199,6 @@ class ArchiveSink:
             self._pool = None
 
 
-# A page, its later parts when it is the first page of a multi-page article, whether it is a later part.
-_Task = tuple[Page, list[Page] | None, bool]
-
 _process_extractor: SiteAwareExtractor | None = None
 
 
@@ -234,10 +211,7 @@ def _init_extract_process(profile: str | None) -> None:
     _process_extractor = _site_extractor(profile)
 
 
-def _extract_task(task: _Task) -> Outcome:
-    page, later, is_part = task
+def _extract_task(page: Page) -> Outcome:
     ex = _process_extractor
     assert ex is not None
-    ex.parts = {page.url: later} if later else {}
-    ex.part_urls = {page.url} if is_part else set()
     return run_extraction(page, ex)
