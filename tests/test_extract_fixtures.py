@@ -12,6 +12,8 @@ import hashlib
 import importlib.util
 import json
 import re
+import shutil
+import subprocess
 import sys
 import unicodedata
 from datetime import date, datetime
@@ -298,3 +300,17 @@ def test_record_text_is_clean(path: Path) -> None:
     for key in ("title", "source", "author", "editor"):
         if record.get(key):
             assert "\n" not in record[key] and "  " not in record[key], record[key]
+
+
+def test_cli_prints_the_same_records_as_the_library() -> None:
+    """`news-archive extract` on every fixture at once (no --url, no headers) gives the library's records."""
+    paths = [p for p in PAGES if "headers" not in expected_of(p)]
+    exe = shutil.which("news-archive")
+    cmd = [exe] if exe else [sys.executable, "-c", "from crawler.cli import main; main()"]
+    res = subprocess.run([*cmd, "extract", *map(str, paths)], capture_output=True, timeout=300)
+    assert res.returncode == 0, res.stderr.decode("utf-8", "replace")[-2000:]
+    lines = [json.loads(line) for line in res.stdout.decode("utf-8").splitlines()]
+    assert [line["file"] for line in lines] == [str(p) for p in paths]
+    for path, line in zip(paths, lines, strict=True):
+        record = extract(Page(url="", body=path.read_bytes())).to_dict()
+        assert {k: v for k, v in line.items() if k != "file"} == record, path
