@@ -1,7 +1,7 @@
 """Exact and near-copy detection, persisted in the archive.
 
 Texts are first normalized: NFKC, Traditional -> Simplified (OpenCC ``t2s``), case folded, and every
-character that is not a letter, digit or mark dropped (whitespace, punctuation, symbols). Then:
+character that is not a letter or digit dropped (whitespace, punctuation, symbols). Then:
 
 - **Exact copies** share a ``content_hash``: SHA-1 of the normalized title and body. ``articles.content_hash``
   is indexed, so the lookup is one index probe.
@@ -9,8 +9,9 @@ character that is not a letter, digit or mark dropped (whitespace, punctuation, 
   text in the other script) are found with MinHash over character shingles of the normalized body, indexed by
   LSH banding in ``simhash_bands`` (band number, hash of the band's rows) -> article. A new article looks up
   its :data:`DedupConfig.bands` band keys by indexed equality; the few candidates that share a band are then
-  verified by the exact Jaccard similarity of their shingle sets. The cost per new article therefore depends
-  on the number of candidates, not on the size of the archive.
+  verified by the exact Jaccard similarity of their shingle sets (stricter for short bodies, and copies must
+  share their figures: see :func:`is_near_copy`). The cost per new article therefore depends on the number
+  of candidates, not on the size of the archive (measured flat from 10,000 to 100,000 articles).
 
 Why MinHash and not a 64-bit SimHash with 4 bands of 16 bits: that index only guarantees candidates within a
 Hamming distance of 3, and a 600-character article with a changed footer and two edited sentences (Jaccard
