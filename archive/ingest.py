@@ -203,6 +203,8 @@ class Ingestor:
         self.dedup_config = dedup_config
         self._parser_version = parser_version
         self._owns_db = owns_db
+        self._to_index: list[str] = []  # articles to (re)index at the end of the batch being applied
+        self._index_failed: dict[str, Exception] = {}  # articles whose indexing failed in this batch
 
     @classmethod
     def open(cls, path: str | Path, **kwargs: Any) -> Ingestor:
@@ -289,7 +291,16 @@ class Ingestor:
         With ``reparse=True`` a response that already made (or revised) a record updates that record in
         place instead of counting as a new fetch, so reparsing twice changes nothing the second time.
         """
+        self._index_failed = {}
+        while True:
+            try:
+                return self._apply_batch(items, reparse)
+            except _IndexFailed:
+                continue  # again, with the page whose article could not be indexed failed in its savepoint
+
+    def _apply_batch(self, items: Sequence[tuple[int, Page, Outcome]], reparse: bool) -> list[IngestResult]:
         results: list[IngestResult] = []
+        self._to_index = []
         with self._transaction():
             for rid, page, outcome in items:
                 self.conn.execute("SAVEPOINT ingest_page")
@@ -304,7 +315,26 @@ class Ingestor:
                 except Exception as exc:  # a bug on one page must not lose the batch: record it on the page
                     result = self._page_failed(rid, exc)
                 results.append(result)
+            # Search indexing once the pages' savepoints are released: FTS5 writes its pending terms out as a
+            # new segment at every savepoint, so indexing inside them cost a segment (and merges) per page.
+            # index_article reads the committed state, so a page rolled back to its savepoint indexes nothing.
+            # A failure there is one page's (as when indexing ran inside its savepoint): the batch is rolled
+            # back and applied again with that page failed, so the others are kept.
+            for aid in dict.fromkeys(self._to_index):
+                try:
+                    search.index_article(self.db, aid)
+                except Exception as exc:
+                    if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):
+                        raise  # full, read-only, damaged: the whole batch is rolled back
+                    self._index_failed[aid] = exc
+                    raise _IndexFailed(aid) from exc
         return results
+
+    def _index_later(self, aid: str) -> None:
+        failed = self._index_failed.get(aid)
+        if failed is not None:
+            raise failed
+        self._to_index.append(aid)
 
     def _mark_parts(self, rid: int, result: IngestResult) -> None:
         """The later pages of a multi-page article share its first page's outcome: never records of their own."""
@@ -418,7 +448,7 @@ class Ingestor:
                     (fetched, article.views, fetched, aid),
                 )
                 self._add_views(aid, fetched, article.views)
-                search.index_article(self.db, aid)
+                self._index_later(aid)
                 self._mark(rid, "article", None, aid, version)
                 return IngestResult("duplicate", rid, article_id=aid)
         if exact:
@@ -458,7 +488,7 @@ class Ingestor:
         self._add_urls(aid, urls, canon, fetched)
         dedup.add_bands(self.conn, aid, fp)
         self._add_views(aid, fetched, article.views)
-        search.index_article(self.db, aid)
+        self._index_later(aid)
         self._mark(rid, "article", None, aid, version)
         if duplicate_of is not None:
             return IngestResult("new", rid, article_id=aid, duplicate_of=duplicate_of)
@@ -525,7 +555,7 @@ class Ingestor:
             [*cols.values(), content_hash, rid, fetched, aid],
         )
         dedup.add_bands(self.conn, aid, fp)
-        search.index_article(self.db, aid)
+        self._index_later(aid)
         self._mark(rid, "article", None, aid, version)
         return IngestResult("updated", rid, article_id=aid, duplicate_of=duplicate_of)
 
@@ -563,7 +593,7 @@ class Ingestor:
                 )
                 if content_hash != cur_hash:
                     dedup.add_bands(self.conn, aid, fp)
-                search.index_article(self.db, aid)
+                self._index_later(aid)
             self._mark(rid, "article", None, aid, version)
             real_changes = tuple(c for c in changed if c != "parser_version")
             return IngestResult("updated" if real_changes else "unchanged", rid, aid, changed=real_changes)
@@ -616,6 +646,10 @@ class Ingestor:
                 "INSERT OR REPLACE INTO views (article_id, observed_at, views) VALUES (?, ?, ?)",
                 (aid, fetched, views),
             )
+
+
+class _IndexFailed(Exception):
+    """Indexing an article failed at the end of a batch (the batch is applied again without it)."""
 
 
 def _content_key(fp: dedup.Fingerprint, url: str) -> str:
