@@ -523,8 +523,9 @@ class Ingestor:
                 )
             self._mark(rid, "article", None, aid, version)
             return IngestResult("unchanged", rid, article_id=aid, duplicate_of=duplicate_of)
-        if not newer:
+        if fetched <= last_seen:
             # An older fetch (say, an old WARC imported late) with other content: kept as a revision only.
+            # A fetch from the same second counts as older, so replaying the same fetches changes nothing.
             seen = self.conn.execute(
                 "SELECT 1 FROM revisions WHERE article_id = ? AND content_hash = ?", (aid, content_hash)
             ).fetchone()
