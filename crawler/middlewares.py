@@ -81,7 +81,11 @@ class _Pacer:
 @dataclass
 class _Site:
     rules: RobotsRules | None = None
-    pending: defer.Deferred[RobotsRules] | None = None
+    fetching: bool = False
+    # Requests that arrived while robots.txt was being fetched: one Deferred each. A shared Deferred would not
+    # do: under asyncio, awaiting it (maybe_deferred_to_future) consumes its result, so only the first waiter
+    # would get the rules and every later one None.
+    waiters: list[defer.Deferred[RobotsRules]] = field(default_factory=list)
     pacer: _Pacer = field(default_factory=_Pacer)
 
 
@@ -134,22 +138,31 @@ class PoliteRobotsTxtMiddleware:
         site = self._sites.setdefault(url.netloc, _Site())
         if site.rules is not None and site.rules.expires > time.monotonic():
             return site.rules
-        if site.pending is None:
-            site.pending = defer.Deferred()
-            pending = site.pending
+        if site.fetching:
+            waiter: defer.Deferred[RobotsRules] = defer.Deferred()
+            site.waiters.append(waiter)
+            return await maybe_deferred_to_future(waiter)
+        site.fetching = True
+        try:
             rules = await self._fetch(f"{url.scheme}://{url.netloc}/robots.txt")
-            site.rules, site.pending = rules, None
-            delay = rules.crawl_delay(self.user_agent)
-            if delay:
-                site.pacer.delay = delay
-                logger.info("%s: honouring Crawl-delay of %.1f s", url.netloc, delay)
-            if rules.verdict != "parsed":
-                logger.warning("%s/robots.txt: %s (status %s)", url.netloc, rules.verdict, rules.status)
-            for listener in self.listeners:
-                listener(url.netloc, rules)
-            pending.callback(rules)
-            return rules
-        return await maybe_deferred_to_future(site.pending)
+        except BaseException as exc:  # cancelled: the waiters must not wait forever
+            site.fetching, waiters, site.waiters = False, site.waiters, []
+            for w in waiters:
+                w.errback(exc)
+            raise
+        site.rules, site.fetching = rules, False
+        delay = rules.crawl_delay(self.user_agent)
+        if delay:
+            site.pacer.delay = delay
+            logger.info("%s: honouring Crawl-delay of %.1f s", url.netloc, delay)
+        if rules.verdict != "parsed":
+            logger.warning("%s/robots.txt: %s (status %s)", url.netloc, rules.verdict, rules.status)
+        for listener in self.listeners:
+            listener(url.netloc, rules)
+        waiters, site.waiters = site.waiters, []
+        for w in waiters:
+            w.callback(rules)
+        return rules
 
     async def _fetch(self, robots_url: str) -> RobotsRules:
         req = Request(

@@ -149,3 +149,29 @@ def test_retries_back_off_and_honour_retry_after() -> None:
     assert 19.0 < second.meta["retry_not_before"] - _time.monotonic() <= 20.0  # the server asked for more
     third = mw.process_response(second, Response("http://x/a", status=503))
     assert isinstance(third, Response)  # RETRY_TIMES = 2: given up, the 503 goes on to the spider
+
+
+def test_requests_waiting_for_a_slow_robots_txt_all_get_its_rules(tmp_path: Path) -> None:
+    # Several start URLs on one site arrive while its robots.txt is still being fetched: every one of them
+    # must get the rules (a shared Deferred awaited under asyncio gave the rules to the first waiter only, and
+    # the others failed with AttributeError and were dropped).
+    from sitekit import article_html, listing_html, paragraphs, sleep_then
+
+    seeds = [f"/s{n}/" for n in range(1, 4)]
+    arts = [f"/s{n}/t20240305_{n}.html" for n in range(1, 4)]
+    site: dict = {}
+    for n, (seed, art) in enumerate(zip(seeds, arts, strict=True), 1):
+        site[seed] = Resp(listing_html(f"栏目{n}", [(art, f"慢速规则测试稿件第{n}号")]).encode())
+        site[art] = Resp(article_html(f"慢速规则测试稿件第{n}号", paragraphs(60 + n)).encode())
+    site["/robots.txt"] = sleep_then(
+        1.0, Resp(b"User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    )
+    db = str(tmp_path / "a.db")
+    with SiteServer(site) as srv:
+        result = run_crawl_cli(db, *(srv.url(p) for p in seeds))
+        fetched = set(srv.paths())
+    assert result.returncode == 0, result.stderr
+    assert "AttributeError" not in result.stderr
+    assert set(seeds) | set(arts) <= fetched
+    assert len(srv.requests_for("/robots.txt")) == 1  # fetched once, shared by every waiter
+    assert {u.split("/", 3)[3] for (u,) in query(db, "SELECT url FROM articles")} == {p[1:] for p in arts}

@@ -46,13 +46,6 @@ def worker_settings(redis_url: str, prefix: str = DEFAULT_PREFIX) -> dict[str, A
 
 def merge_component_settings(settings: Any) -> None:
     """Add the in-flight middlewares and the idle extension to whatever the project already configures."""
-    mws = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
-    robots = "crawler.middlewares.PoliteRobotsTxtMiddleware"
-    if mws.get(robots) is not None:
-        # Same middleware, same place, with concurrent waiters fixed (see crawler/distributed/robots.py).
-        mws[f"{_PKG}.robots.WorkerRobotsTxtMiddleware"] = mws[robots]
-        mws[robots] = None
-        settings.set("DOWNLOADER_MIDDLEWARES", mws, priority="cmdline")
     for name, path, order in (
         ("SPIDER_MIDDLEWARES", f"{_PKG}.middlewares.InflightSpiderMiddleware", 1),
         ("DOWNLOADER_MIDDLEWARES", f"{_PKG}.middlewares.InflightDownloaderMiddleware", 1),
