@@ -35,6 +35,7 @@ from twisted.python.threadpool import ThreadPool
 
 from archive import fetch_state, runs
 from archive.article import Article
+from archive.errors import ArchiveLocked
 from archive.fetch_state import FetchState
 from archive.ingest import Ingestor, IngestResult, Outcome, run_extraction
 from archive.page import Page, normalize_headers
@@ -176,6 +177,7 @@ class ArchivePipeline:
         self._timer: task.LoopingCall | None = None
         self._had_articles = False
         self._failed: str | None = None
+        self._refused: str | None = None  # 'locked': the archive's lock is another run's
         self._write_lock = threading.Lock()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.news_archive_pipeline = self
@@ -336,6 +338,15 @@ class ArchivePipeline:
                 self._remote.stop()
                 self._remote = None
             self.report.error = str(exc)
+            if isinstance(exc, ArchiveLocked):
+                # Another run holds the archive (plain `scrapy crawl` or Scrapyd, which take no lock first):
+                # one line and a clean close with reason 'locked', not a traceback.
+                logger.error("%s", exc)
+                self._failed = self._refused = "locked"
+                from scrapy.utils.defer import deferred_from_coro
+
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="locked"))
+                return
             raise
         self._timer = task.LoopingCall(self._tick)
         self._timer.start(max(self.batch_seconds / 2, 0.1), now=False)
@@ -426,6 +437,10 @@ class ArchivePipeline:
 
     async def spider_closed(self, spider: Any, reason: str) -> None:
         """The run's end: its figures, outcome and (for a completed run) the listings' validators."""
+        if self._refused:  # nothing was opened, nothing to record: the archive belongs to another run
+            self.report.finish_reason = reason
+            self._pool.stop()
+            return
         c = self.counts
         self._sync_counts()
         self.report.finish_reason = reason
