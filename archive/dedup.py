@@ -29,8 +29,9 @@ import sqlite3
 import unicodedata
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
+
+from archive.simplified import to_simplified
 
 
 @dataclass(frozen=True)
@@ -76,18 +77,11 @@ _MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it mod 2**64 is a bijection
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> Any:
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 def normalize_text(text: str | None) -> str:
     """Script- and layout-independent form of a text: what exact and near copies are compared on."""
     if not text:
         return ""
-    text = _t2s().convert(unicodedata.normalize("NFKC", text)).casefold()
+    text = to_simplified(unicodedata.normalize("NFKC", text)).casefold()
     return _NOT_WORD.sub("", text)
 
 

@@ -26,13 +26,12 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
-import opencc
 import sqlite_utils
 
 from archive.errors import BadInput
+from archive.simplified import to_simplified
 from archive.urls import site_of
 
 # Weights of the title and body columns in bm25 ranking: a match in the headline counts more.
@@ -60,11 +59,6 @@ _CJK_RUN = re.compile(f"[{_CJK}]+")
 _SEGMENT = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
 
 Connection = sqlite3.Connection | sqlite_utils.Database
-
-
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
 
 
 def _same_length(func: Any, text: str) -> str:
@@ -99,7 +93,7 @@ def fold(text: str) -> str:
     """The text as searched: NFKC, Simplified, lower case, no diacritics; same length as ``text``, character
     for character (so positions in it are positions in the original)."""
     text = _same_length(lambda s: unicodedata.normalize("NFKC", s), text)
-    text = _same_length(_t2s().convert, text)
+    text = _same_length(to_simplified, text)  # shared with dedup's normalize_text: one conversion
     return _same_length(str.lower, text).translate(_DIACRITICS)
 
 

@@ -1,0 +1,24 @@
+"""Traditional -> Simplified Chinese (OpenCC ``t2s``), with the last few texts remembered.
+
+Why a shared cache: the ingest path converts the same title and body once for deduplication
+(:func:`archive.dedup.normalize_text`) and again for the search index (:func:`archive.search.fold`), and an
+OpenCC conversion of an article's body costs more than hashing it for a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+
+@lru_cache(maxsize=1)
+def converter() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=64)
+def to_simplified(text: str) -> str:
+    """``text`` converted by OpenCC ``t2s``."""
+    return str(converter().convert(text))
