@@ -443,11 +443,10 @@ class Ingestor:
                 self._add_urls(aid, urls, canon, fetched)
                 # The record shows the latest view count observed, whichever of its URLs it was read at.
                 self.conn.execute(
-                    "UPDATE articles SET views = CASE WHEN ? >= last_seen THEN coalesce(?, views) ELSE views END,"
-                    " last_seen = max(last_seen, ?) WHERE id = ?",
-                    (fetched, article.views, fetched, aid),
+                    "UPDATE articles SET last_seen = max(last_seen, ?) WHERE id = ?", (fetched, aid)
                 )
                 self._add_views(aid, fetched, article.views)
+                self._refresh_views(aid)
                 self._index_later(aid)
                 self._mark(rid, "article", None, aid, version)
                 return IngestResult("duplicate", rid, article_id=aid)
@@ -517,10 +516,8 @@ class Ingestor:
         newer = fetched >= last_seen
         if content_hash == cur_hash:
             if newer:
-                self.conn.execute(
-                    "UPDATE articles SET last_seen = ?, views = coalesce(?, views) WHERE id = ?",
-                    (fetched, article.views, aid),
-                )
+                self.conn.execute("UPDATE articles SET last_seen = ? WHERE id = ?", (fetched, aid))
+            self._refresh_views(aid)
             self._mark(rid, "article", None, aid, version)
             return IngestResult("unchanged", rid, article_id=aid, duplicate_of=duplicate_of)
         if fetched <= last_seen:
@@ -534,6 +531,7 @@ class Ingestor:
                 record["parser_version"] = version
                 self._add_revision(aid, revision, record, content_hash, rid, fetched)
                 self.conn.execute("UPDATE articles SET revision = revision + 1 WHERE id = ?", (aid,))
+            self._refresh_views(aid)
             self._mark(rid, "article", None, aid, version)
             return IngestResult("updated" if seen is None else "unchanged", rid, article_id=aid)
         # Changed content, fetched later than the record: keep the current version, show the new one.
@@ -556,6 +554,7 @@ class Ingestor:
             [*cols.values(), content_hash, rid, fetched, aid],
         )
         dedup.add_bands(self.conn, aid, fp)
+        self._refresh_views(aid)
         self._index_later(aid)
         self._mark(rid, "article", None, aid, version)
         return IngestResult("updated", rid, article_id=aid, duplicate_of=duplicate_of)
@@ -564,13 +563,14 @@ class Ingestor:
         """A reparse of a response that already made (or revised) record ``aid``: update it in place."""
         cols = _columns(article)
         cols["parser_version"] = version
-        self._add_views(aid, iso_utc(page.fetched_at), article.views)
-        # The record shows the view count of the latest fetch, which may be a later, unchanged refetch.
-        latest = self.conn.execute(
-            "SELECT views FROM views WHERE article_id = ? ORDER BY observed_at DESC LIMIT 1", (aid,)
+        fetched = iso_utc(page.fetched_at)
+        # One view count per article and second: a later response of the same second wrote it last at ingest.
+        later = self.conn.execute(
+            "SELECT 1 FROM responses WHERE article_id = ? AND fetched_at = ? AND id > ? LIMIT 1",
+            (aid, fetched, rid),
         ).fetchone()
-        if latest is not None:
-            cols["views"] = latest[0]
+        if later is None:
+            self._add_views(aid, fetched, article.views)
         fp = dedup.fingerprint(article.title, article.body, self.dedup_config)
         cur = self.conn.execute(
             "SELECT response_id, content_hash, url, "
@@ -581,6 +581,12 @@ class Ingestor:
         cur_rid, cur_hash, url = cur[0], cur[1], cur[2]
         content_hash = _content_key(fp, url)
         if cur_rid == rid:
+            # The record shows the view count of the latest fetch, which may be a later, unchanged refetch.
+            latest = self.conn.execute(
+                "SELECT views FROM views WHERE article_id = ? ORDER BY observed_at DESC LIMIT 1", (aid,)
+            ).fetchone()
+            if latest is not None:
+                cols["views"] = latest[0]
             old = dict(zip(RECORD_COLUMNS, cur[3:], strict=True))
             changed = tuple(c for c in RECORD_COLUMNS if old[c] != cols[c])
             if changed:
@@ -605,6 +611,8 @@ class Ingestor:
         if rev is not None:
             old_record = json.loads(rev[1])
             record = {"url": old_record.get("url"), **_decoded(cols)}
+            # A revision shows the view count its version had when superseded (maybe from a later refetch).
+            record["views"] = old_record.get("views")
             changed = tuple(k for k in record if k != "parser_version" and old_record.get(k) != record[k])
             if record != old_record:
                 self.conn.execute(
@@ -639,6 +647,14 @@ class Ingestor:
         self.conn.executemany(
             "INSERT OR IGNORE INTO article_urls (url, canonical_url, article_id, first_seen) VALUES (?, ?, ?, ?)",
             [(u, c, aid, fetched) for u, c in zip(urls, canon, strict=True)],
+        )
+
+    def _refresh_views(self, aid: str) -> None:
+        """The record shows the latest view count observed (the views time series' last entry)."""
+        self.conn.execute(
+            "UPDATE articles SET views = coalesce((SELECT views FROM views WHERE article_id = ?"
+            " ORDER BY observed_at DESC LIMIT 1), views) WHERE id = ?",
+            (aid, aid),
         )
 
     def _add_views(self, aid: str, fetched: str, views: int | None) -> None:

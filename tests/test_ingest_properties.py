@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from archive.db import memory_db
 from archive.ingest import Ingestor
-from archive.reparse import select_responses
+from archive.reparse import reparse, select_responses
 from archive.urls import canonicalize
 from tests.ingest_helpers import article_paragraphs, fake_extract, html_page, page
 
@@ -69,3 +69,9 @@ def test_invariants_hold_for_any_sequence_of_fetches(fetches: list[tuple[int, in
     for u, b, minute in fetches:
         ing.ingest(page(URLS[u], BODIES[b], minutes=minute))
     assert c.execute("SELECT * FROM articles ORDER BY id").fetchall() == before
+    # Reparsing with the same parser changes nothing either.
+    tables = ("articles", "article_urls", "revisions", "views", "simhash_bands")
+    snapshot = {t: c.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+    report = reparse(ing.db, extractor=fake_extract, parser_version="fake-1", workers=1)
+    assert report.field_changes == {} and report.statuses["new"] == 0 and report.statuses["updated"] == 0
+    assert {t: c.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables} == snapshot
