@@ -155,13 +155,14 @@ class PoliteRobotsTxtMiddleware:
         if delay:
             site.pacer.delay = delay
             logger.info("%s: honouring Crawl-delay of %.1f s", url.netloc, delay)
+        # The waiters first (Crawl-delay already set): a listener that fails must not leave them waiting.
+        waiters, site.waiters = site.waiters, []
+        for w in waiters:
+            w.callback(rules)
         if rules.verdict != "parsed":
             logger.warning("%s/robots.txt: %s (status %s)", url.netloc, rules.verdict, rules.status)
         for listener in self.listeners:
             listener(url.netloc, rules)
-        waiters, site.waiters = site.waiters, []
-        for w in waiters:
-            w.callback(rules)
         return rules
 
     async def _fetch(self, robots_url: str) -> RobotsRules:
