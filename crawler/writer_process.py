@@ -11,10 +11,11 @@ thread sends each call over a pipe and waits for its answer, so batches stay bou
 before) and the crawl's close still waits until every page is committed. The run's figures travel with each
 call both ways, and errors come back as the exceptions they were.
 
-A killed crawl loses nothing committed: every batch is its own transaction in the child; when the crawl's
-process dies the child reads end-of-file, closes the archive (the run stays open; the next run marks it
-abandoned) and exits, releasing the archive's lock. Ctrl-C reaches the whole process group: the child ignores
-it and lets the crawl decide when to close.
+A killed crawl loses nothing committed: every batch is its own transaction in the child. The child dies with
+the crawl's process (Linux: PR_SET_PDEATHSIG; elsewhere it reads end-of-file on the pipe and stops), so a
+killed crawl leaves no writer behind, exactly as when the writer was a thread: the batch in flight is rolled
+back and fetched again by the next run, which also marks the open run abandoned. Ctrl-C reaches the whole
+process group: the child ignores it and lets the crawl decide when to close.
 """
 
 from __future__ import annotations
@@ -103,8 +104,20 @@ def _portable(exc: BaseException) -> BaseException:
         return ArchiveError(f"{type(exc).__name__}: {exc}")
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when the process that started it dies (no-op elsewhere)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def serve(conn: Connection, settings: dict[str, Any], spider_info: dict[str, Any]) -> None:
     """The writer process: a pipeline built from the crawl's settings, answering calls until told to stop."""
+    _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from scrapy.settings import Settings
 
