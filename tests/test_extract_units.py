@@ -471,3 +471,73 @@ def test_story_with_links_in_its_paragraphs_stays_an_article() -> None:
 def test_logo_h1_is_not_the_headline() -> None:
     src = TitleSources(html_title="关于做好防汛工作的通知_芦淞区人民政府", h1=["芦淞区人民政府"])
     assert choose_title(src, "各单位要做好防汛工作。").title == "关于做好防汛工作的通知"
+
+
+def _blog_post(title: str, when: str, paras: list[str], comments: int) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paras)
+    return (
+        f'<div class="entry"><div class="entry-head"><span class="entry-title">{title}</span>'
+        f'<span class="entry-time">{when}</span></div><div class="entry-text">{body}</div>'
+        f'<div class="entry-foot">[<a href="/print">打印</a>] 由山风张贴 @ <a href="/p">{when}</a> '
+        f'<a class="comment-link" href="/c">共 {comments} 篇评论</a></div></div>'
+    )
+
+
+# A blog front page: the latest post on top, older (and longer) posts under it, each with its own footer.
+_BLOG = (
+    "<html><head><title>山风的博客</title></head><body><h1>山风的博客</h1>"
+    "<div class='side'><ul><li><a href='/a'>归档 2006年5月</a></li><li><a href='/b'>归档 2006年4月</a></li></ul></div>"
+    "<div class='posts'>"
+    + _blog_post(
+        "雨后的青石巷",
+        "2006-05-20 21:14:03",
+        [
+            "傍晚一场大雨过后，青石巷里的石板被洗得发亮，檐角还在滴水，巷口卖豆花的阿婆又支起了摊子。",
+            "我沿着巷子慢慢往里走，闻到墙根青苔和泥土混在一起的味道，想起小时候放学后在这里追逐打闹的日子。",
+            "走到巷子尽头，那家开了三十年的裁缝铺还亮着灯，老师傅戴着老花镜在缝一件蓝布衫，见我进来便笑着点了点头。",
+        ],
+        3,
+    )
+    + _blog_post(
+        "搬家记",
+        "2006-05-12 08:40:55",
+        [
+            "这个月终于搬进了新租的房子，离单位只有两站路，每天早上可以多睡半个小时，心情也跟着好了起来。",
+            "搬家那天朋友们都来帮忙，从早上忙到天黑，箱子一个一个地抬上六楼，晚上大家挤在空荡荡的客厅里吃火锅。",
+            "新家的窗外有一棵很大的梧桐树，风一吹，叶子沙沙作响，我把书桌摆在窗前，打算以后每晚都在这里写点东西。",
+            "房东是一位退休的中学老师，说话慢条斯理，临走时还叮嘱我阳台上的花要记得浇水，不然夏天会晒坏。",
+        ],
+        11,
+    )
+    + "</div></body></html>"
+)
+
+
+def test_blog_front_page_gives_the_first_post_not_the_longest() -> None:
+    a = extract_bytes(_BLOG.encode("utf-8"), url="http://blog.example.cn/shanfeng/")
+    assert a.body is not None
+    assert a.body.startswith("傍晚一场大雨过后")
+    assert "想起小时候放学后在这里追逐打闹的日子" in a.body
+    for later in ("搬家记", "新租的房子", "梧桐树", "房东"):
+        assert later not in a.body
+    assert a.author == "山风"
+    assert a.published_at == "2006-05-20T21:14:03+08:00"
+    assert a.page_type == "article"
+
+
+def test_comment_thread_under_a_post_is_not_body() -> None:
+    comments = "".join(
+        f"<h4>re: 雨后的青石巷 2006-05-2{i} 10:0{i} 读者{i}</h4><p>写得真好，让我想起了老家的那条巷子，下雨天也是这样安静。第{i}条</p>"
+        for i in range(8)
+    )
+    page = (
+        "<html><body><div id='main'><div class='post'><h2>雨后的青石巷</h2>"
+        "<p>傍晚一场大雨过后，青石巷里的石板被洗得发亮，檐角还在滴水，巷口卖豆花的阿婆又支起了摊子。</p>"
+        "<p>我沿着巷子慢慢往里走，闻到墙根青苔和泥土混在一起的味道，想起小时候放学后在这里追逐打闹的日子。</p>"
+        "<p class='postfoot'>发表于 2006年5月20日 21:14</p></div>"
+        f"<div id='comments'><h3>评论</h3>{comments}</div></div></body></html>"
+    )
+    a = extract_bytes(page.encode("utf-8"))
+    assert a.body is not None and a.body.startswith("傍晚一场大雨过后")
+    assert "想起小时候" in a.body
+    assert "读者" not in a.body and "老家的那条巷子" not in a.body

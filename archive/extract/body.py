@@ -18,6 +18,7 @@ from lxml import etree
 
 from archive.extract.dom import BLOCK_TAGS, Line, attr_text, lines, tag_of
 from archive.extract.dom import text_len as subtree_text_len
+from archive.extract.meta import DATE_RE, find_dates
 from archive.extract.text import SENTENCE_END, count_punct
 
 # class/id words of containers that are never article text.
@@ -190,6 +191,10 @@ _COMMENT_ATTR = re.compile(
 
 
 _ARTICLE_HINT = re.compile(r"article|content|post-body|entry")
+# A container that is a comment thread by name: the whole class/id token, not "commentary".
+_COMMENT_THREAD = re.compile(
+    r"(?:^|\s)(?:comments?|comment-?list|replies|pinglun|disqus_thread)(?:$|\s)", re.I
+)
 
 
 def _in_comments(node: Any) -> bool:
@@ -211,6 +216,8 @@ def is_boiler_container(el: Any, protect: Any) -> bool:
     if tag in ("nav", "aside", "footer", "form"):
         return True
     hint = attr_text(el)
+    if hint.strip() and el is not protect and _COMMENT_THREAD.search(hint) and not _ARTICLE_HINT.search(hint):
+        return True  # readers' comments under a post: much text, none of it the story's
     if hint.strip() and _BOILER_ATTR.search(hint):
         # Never drop a container that holds the content itself (class="article-content share-wrap").
         return not _holds_much_text(el)
@@ -306,3 +313,106 @@ def siblings_like(node: Any, scores_node: float, all_lines: list[Line], cjk: boo
             if link_density(sib, tl) < 0.2 and not is_boiler_container(sib, node):
                 out.append(sib)
     return out
+
+
+# A post's own byline or dateline: "由X张贴 @ 2005-06-14", "X 发表于 …", "Posted by X", or a short date line.
+_POST_BYLINE = re.compile(
+    r"由\s*\S{1,20}?\s*(?:张贴|張貼|发表|發表|发布|發佈)|发表于|發表於|Posted by|Posted on", re.I
+)
+
+
+def _post_shape(el: Any, cjk: bool) -> tuple[bool, int]:
+    """Whether ``el`` looks like one post of a blog page or thread, and how much prose it holds.
+
+    A post opens with a short title-ish line and carries a byline or dateline of its own (header or
+    footer); its prose is real text, not a teaser under a headline link.
+    """
+    got = list(lines(el))
+    if len(got) < 2:
+        return False, 0
+    prose = sum(ln.length - ln.link_len for ln in got if ln.length >= (8 if cjk else 25))
+    if prose < (150 if cjk else 400):
+        return False, prose
+    # The title may share its line with the date ("标题 2006-05-20 21:14"): what is left must be a few words.
+    titled = any(
+        ln.length <= 80 and ln.text[-1] not in SENTENCE_END and len(DATE_RE.sub("", ln.text).strip()) >= 2
+        for ln in got[:3]
+    )
+    dated = any(
+        ln.length <= 120 and (_POST_BYLINE.search(ln.text) or find_dates(ln.text))
+        for ln in got[:4] + got[-4:]
+    )
+    return titled and dated, prose
+
+
+def _fingerprint(el: Any) -> tuple[str, frozenset[str]]:
+    """Tag and class of an element, with the tag/class pairs of its descendants: a post template's shape."""
+    inner = set()
+    for i, d in enumerate(el.iter()):
+        if i > 400:
+            break
+        if d is not el and isinstance(d.tag, str) and d.get("class"):
+            inner.add(f"{d.tag}.{d.get('class')}")
+    return f"{tag_of(el)}.{el.get('class') or ''}", frozenset(inner)
+
+
+def _first_of_run(container: Any, cjk: bool, holding: Any = None) -> Any:
+    """The first of two or more alike post-shaped children that hold most of ``container``'s text.
+
+    With ``holding``, only a run one of whose posts holds that element counts.
+    """
+    kids = [k for k in container if isinstance(k.tag, str) and not _in_comments(k)]
+    if len(kids) < 2:
+        return None
+    shaped: dict[tuple[str, frozenset[str]], list[tuple[Any, int]]] = {}
+    for k in kids[:200]:
+        if _text_len(k) < (150 if cjk else 400):
+            continue
+        ok, prose = _post_shape(k, cjk)
+        if ok:
+            shaped.setdefault(_fingerprint(k), []).append((k, prose))
+    total = _text_len(container) or 1
+    for run in shaped.values():
+        if len(run) < 2 or sum(_text_len(k) for k, _ in run) < 0.6 * total:
+            continue
+        if holding is None or any(k is holding or k in holding.iterancestors() for k, _ in run):
+            first = run[0][0]
+            if link_density(first, _text_len(first)) < 0.3:
+                return first
+    return None
+
+
+def first_post(node: Any, cjk: bool) -> Any:
+    """When the content is a run of alike posts (a blog's latest posts, a thread), the first post.
+
+    The page's own title, byline and date belong to the post on top; the longest one is usually an
+    older post further down. Looks at the content node, a few levels into it and a few above it.
+    """
+    queue = [(node, 0)]
+    visited = 0
+    while queue and visited < 80:  # bounded work on pages with huge content blocks
+        el, depth = queue.pop(0)
+        visited += 1
+        found = _first_of_run(el, cjk)
+        if found is not None:
+            return found
+        if depth < 3:
+            queue.extend((k, depth + 1) for k in el if isinstance(k.tag, str))
+    anc = node.getparent()
+    for _ in range(4):
+        if anc is None or tag_of(anc) in ("body", "html"):
+            break
+        found = _first_of_run(anc, cjk, holding=node)
+        if found is not None:
+            return found
+        anc = anc.getparent()
+    return None
+
+
+def post_meta_lines(post: Any) -> list[str]:
+    """A post's short byline and date lines (its footer is furniture to the body, but names the author)."""
+    return [
+        ln.text
+        for ln in lines(post)
+        if ln.length <= 120 and (_POST_BYLINE.search(ln.text) or find_dates(ln.text))
+    ]

@@ -261,7 +261,13 @@ def run(page: Page, parser_version: str) -> Article:
     page_text = " ".join(line.text for line in all_lines)
     cjk = is_cjk(page_text)
     node, score = body_mod.best_node(all_lines, cjk)
-    nodes = body_mod.siblings_like(node, score, all_lines, cjk) if node is not None else []
+    # A run of alike posts (blog front pages, threads): the first post is the page's own.
+    post = body_mod.first_post(node, cjk) if node is not None else None
+    if post is not None:
+        node = post
+        nodes = [node]  # its sibling posts are other articles, not the rest of this one
+    else:
+        nodes = body_mod.siblings_like(node, score, all_lines, cjk) if node is not None else []
     blocks: list[body_mod.Block] = []
     for n in nodes:
         blocks.extend(body_mod.content_blocks(n, cjk))
@@ -328,6 +334,8 @@ def run(page: Page, parser_version: str) -> Article:
     head_blocks = [b.text for b in blocks[:4]]
     tail_blocks = [b.text for b in blocks[-10:]]
     after = [ln.text for ln in all_lines[body_end : body_end + 10]]
+    if post is not None:
+        after = body_mod.post_meta_lines(post) + after  # its footer: "由X张贴 @ date", "Posted by X"
     meta_mod.read_lines([ln.text for ln in top] + head_blocks + tail_blocks + after, fields)
     published = fields.published_at
     structured = _structured_date(head, root)
