@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from protego import Protego
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
@@ -256,3 +257,19 @@ class ContactUserAgentMiddleware:
     def process_request(self, request: Request, spider: Any = None) -> None:
         if self.user_agent:
             request.headers.setdefault(b"User-Agent", self.user_agent)
+
+
+class LoopAwareRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirect handling, plus: a redirect back to a URL already in its own chain is a loop.
+
+    Without this a loop (A -> B -> A) ends silently: the second request for A is dropped by the duplicate
+    filter, so the run records nothing. Raising IgnoreRequest here reaches the request's errback, which
+    counts it as ``redirect_loop``. ``_redirect`` is Scrapy's (private) single point where every redirect
+    kind (3xx, meta refresh) is built.
+    """
+
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        chain = {*request.meta.get("redirect_urls", ()), request.url}
+        if redirected.url in chain:
+            raise IgnoreRequest(f"redirect loop: {request.url} -> {redirected.url}")
+        return super()._redirect(redirected, request, reason)

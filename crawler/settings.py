@@ -51,6 +51,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "crawler.middlewares.ContactUserAgentMiddleware": 500,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
 }
 # How long a robots.txt that answered 5xx (or could not be fetched) blocks its site before it is asked again.
 ROBOTSTXT_UNAVAILABLE_RETRY = 600

@@ -35,7 +35,7 @@ def faulty_site() -> dict:
         return Resp(b"User-agent: *\nAllow: /\n", content_type="text/plain")
 
     def slow(h: Handler) -> Resp:
-        time.sleep(2.5)
+        time.sleep(8)  # well past DOWNLOAD_TIMEOUT, which leaves a loaded machine room for the good pages
         return Resp(b"<html>late</html>")
 
     def reset(h: Handler) -> None:
@@ -69,7 +69,7 @@ def test_faults_are_recorded_and_the_rest_archived(tmp_path: Path) -> None:
             db,
             srv.url("/news/"),
             f"http://localhost:{srv.server_address[1]}/news/",
-            settings={"DOWNLOAD_TIMEOUT": "1", "RETRY_TIMES": "1"},
+            settings={"DOWNLOAD_TIMEOUT": "3", "RETRY_TIMES": "1"},
             timeout=120,
         )
         other_host = [s for s in srv.seen if s.headers.get("host", "").startswith("localhost")]
