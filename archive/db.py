@@ -171,6 +171,10 @@ def _v1(conn: sqlite3.Connection) -> None:
             next_visit TEXT,
             kind TEXT                         -- 'listing' | 'feed' | 'sitemap' | 'article' | 'other'
         );
+        CREATE TABLE settings (               -- what the archive keeps about how its records are made
+            key TEXT PRIMARY KEY,             -- 'profiles': the site profile file (TOML), archive/profiles.py
+            value TEXT NOT NULL
+        );
         """,
     )
 

@@ -13,6 +13,9 @@ Interface (stable; other modules rely on it):
         results = ing.ingest_many(pages, run_id=None)  # one BEGIN IMMEDIATE transaction per batch
         ing.is_known(url)                              # an archived article exists at this URL (or a variant)
 
+Site profiles (archive/profiles.py) are part of extraction: ``Ingestor.open(path, profiles=...)`` applies
+them and stores them in the archive; without ``profiles`` the archive's stored ones apply.
+
 Per batch of pages: (1) one transaction stores every payload (compressed, deduplicated by digest) and response
 row and commits; (2) extraction runs with no lock held; (3) one transaction applies each result: the response
 row gets ``parse_status`` / ``parse_error`` / ``parser_version`` / ``article_id``, and an article page is
@@ -45,6 +48,9 @@ from archive.db import open_db
 from archive.errors import ArchiveError
 from archive.page import Page
 from archive.payloads import compress, payload_digest
+from archive.profiles import Profiles, with_profiles
+from archive.profiles import save as save_profiles
+from archive.profiles import stored as stored_profiles
 from archive.urls import canonicalize, record_id, site_of
 
 IngestStatus = Literal["new", "updated", "unchanged", "duplicate", "listing", "other", "error", "skipped"]
@@ -195,10 +201,18 @@ class Ingestor:
         dedup_config: dedup.DedupConfig = dedup.DEFAULT_CONFIG,
         parser_version: str | None = None,
         owns_db: bool = False,
+        profiles: Profiles | None = None,
     ) -> None:
         self.db = db
         self.conn: sqlite3.Connection = db.conn
-        self.extractor: Extractor = extractor or default_extractor
+        # Site profiles are part of extraction: given ones are kept in the archive (for reparse and later
+        # imports), else the archive's stored ones apply, so every way in makes the same record.
+        if profiles is None:
+            self.profiles = stored_profiles(self.conn)
+        else:
+            save_profiles(self.conn, profiles)
+            self.profiles = profiles
+        self.extractor: Extractor = with_profiles(extractor or default_extractor, self.profiles)
         self.batch_size = max(1, batch_size)
         self.dedup_config = dedup_config
         self._parser_version = parser_version

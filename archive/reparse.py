@@ -37,6 +37,7 @@ from archive.ingest import (
 )
 from archive.page import Page
 from archive.payloads import decompress
+from archive.profiles import Profiles
 
 DEFAULT_BATCH_SIZE = 100
 
@@ -194,10 +195,15 @@ def reparse(
     workers: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    profiles: Profiles | None = None,
 ) -> ReparseReport:
-    """Re-extract stored responses (all, or those an older parser read) and apply the results."""
+    """Re-extract stored responses (all, or those an older parser read) and apply the results.
+
+    Site profiles apply as at ingest: ``profiles`` (which the archive then keeps), else the archive's own."""
     version = parser_version or current_parser_version()
-    ingestor = Ingestor(db, extractor=extractor or default_extractor, parser_version=version)
+    ingestor = Ingestor(
+        db, extractor=extractor or default_extractor, parser_version=version, profiles=profiles
+    )
     conn = db.conn
     ids = select_responses(conn, outdated_only=outdated_only, parser_version=version)
     report = ReparseReport(parser_version=version, responses=len(ids))

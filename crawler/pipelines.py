@@ -41,7 +41,8 @@ from archive.ingest import Ingestor, IngestResult, Outcome, run_extraction
 from archive.page import Page, normalize_headers
 from archive.runs import RunCounts
 from archive.urls import site_of
-from crawler.profiles import Profiles, apply_selectors, load_profiles
+from crawler.profiles import ProfileExtractor, Profiles, load_profiles
+from crawler.profiles import in_site_zone as in_site_zone  # re-exported: where the crawl's callers find it
 
 logger = logging.getLogger(__name__)
 
@@ -90,50 +91,8 @@ def to_page(item: Any, extra_headers: tuple[tuple[str, str], ...] = ()) -> Page:
     )
 
 
-def in_site_zone(published_at: str, tz: str) -> str:
-    """A time read off the page, placed in the site's own zone. A time with no offset, or with the
-    extraction's default +08:00, is taken as the site's wall-clock time; seconds only if the page gave them."""
-    from zoneinfo import ZoneInfo
-
-    try:
-        moment = datetime.fromisoformat(published_at)
-    except ValueError:
-        return published_at
-    if moment.tzinfo is not None and not published_at.endswith("+08:00"):
-        return published_at  # the page said which offset: keep it
-    local = moment.replace(tzinfo=ZoneInfo(tz))
-    has_seconds = published_at.split("T", 1)[1][:8].count(":") == 2
-    return local.isoformat(timespec="seconds" if has_seconds else "minutes")
-
-
-class SiteAwareExtractor:
-    """The archive's extractor (which joins a multi-page article's parts itself), plus a site profile's
-    selector and time zone overrides."""
-
-    def __init__(self, base: Callable[[Page], Article], profiles: Profiles):
-        self.base = base
-        self.profiles = profiles
-
-    def __call__(self, page: Page) -> Article:
-        article = self.base(page)
-        profile = self.profiles.for_url(page.effective_url) if self.profiles.sites else None
-        if profile is not None and article.page_type == "article":
-            article = self._apply_profile(page, article, profile.selectors, profile.timezone)
-        return article
-
-    def _apply_profile(
-        self, page: Page, article: Article, selectors: dict[str, str], tz: str | None
-    ) -> Article:
-        if selectors and article.encoding:
-            try:
-                html = page.body.decode(article.encoding, errors="replace")
-                record = apply_selectors(article.to_dict(), html, selectors)
-                article = Article.from_dict(record)
-            except (LookupError, ValueError) as exc:
-                logger.warning("%s: profile selectors not applied: %s", page.url, exc)
-        if tz and article.published_at and "T" in article.published_at:
-            article.published_at = in_site_zone(article.published_at, tz)
-        return article
+# The archive's extractor with site profiles applied (archive/profiles.py); the name the crawl always used.
+SiteAwareExtractor = ProfileExtractor
 
 
 def extract_all(pages: list[Page], extractor: Callable[[Page], Article]) -> list[Outcome]:
@@ -172,7 +131,7 @@ class ArchivePipeline:
         self._remote: Any = None
         self._extract_pool: ProcessPoolExecutor | None = None
         self._in_extraction: tuple[Any, ...] | None = None
-        self._extractor: SiteAwareExtractor | None = None
+        self._extractor: Callable[[Page], Article] | None = None
         self._lock: runs.ArchiveLock | None = None
         self._timer: task.LoopingCall | None = None
         self._had_articles = False
@@ -203,11 +162,14 @@ class ArchivePipeline:
             and not self.profiles.sites
         ):
             self.profiles = spider.profiles
-        self._extractor = SiteAwareExtractor(base, self.profiles)
         if self.extract_processes > 0:
             # spawn, not fork: this process runs threads (the reactor's, this one).
             self._extract_pool = ProcessPoolExecutor(self.extract_processes, mp_context=get_context("spawn"))
-        self._ingestor = Ingestor.open(self.db_path, extractor=self._extractor)
+        # The Ingestor applies the profiles (and keeps them in the archive); without any, the archive's own.
+        self._ingestor = Ingestor.open(
+            self.db_path, extractor=base, profiles=self.profiles if self.profiles.sites else None
+        )
+        self._extractor = self._ingestor.extractor
         db = self._ingestor.db
         runs.mark_abandoned(db)
         hosts = [site_of(u) for u in getattr(spider, "start_urls", [])]
@@ -218,7 +180,7 @@ class ArchivePipeline:
 
     def _prepare(
         self, items: list[dict[str, Any]]
-    ) -> tuple[list[Page], list[dict[str, Any]], SiteAwareExtractor]:
+    ) -> tuple[list[Page], list[dict[str, Any]], Callable[[Page], Article]]:
         """The pages of a batch (a multi-page article is one Page with ``parts``), the items they came from,
         and the extractor."""
         assert self._extractor is not None

@@ -22,9 +22,10 @@ from archive import fetch_state, runs
 from archive.fetch_state import FetchState
 from archive.ingest import Ingestor, IngestResult, Outcome, default_extractor, run_extraction
 from archive.page import Page
+from archive.profiles import Profiles, load_profiles, with_profiles
+from archive.profiles import stored as stored_profiles
 from crawler.distributed.pagequeue import BadPageEntry, PageQueue, decode_item, page_from_item
-from crawler.pipelines import ARTICLE_STATUSES, SiteAwareExtractor, to_page
-from crawler.profiles import Profiles, load_profiles
+from crawler.pipelines import ARTICLE_STATUSES, to_page
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +114,8 @@ class ArchiveSink:
     """Ingests queued spider items the way the single-process crawl's pipeline does.
 
     A multi-page article (an item with ``parts``) becomes one record: its first page is ingested with the
-    crawl's :class:`~crawler.pipelines.SiteAwareExtractor`, which appends the later parts, and the parts are
+    archive's extractor with the site profiles applied (:class:`~archive.profiles.ProfileExtractor`: those
+    of ``--profile``, which the archive then keeps, else the archive's stored ones), and the parts are
     stored as received. Articles get their revisit schedule in ``fetch_state``. The writer's session is one
     run in ``news-archive runs`` (kind ``writer``), and it holds the archive's lock, so a single-process
     crawl cannot write the same archive at the same time.
@@ -130,13 +132,14 @@ class ArchiveSink:
         self._pool: Any = None
         self.jobs = max(1, jobs)
         try:
-            self.extractor = _site_extractor(profile)
+            profiles = load_profiles(profile) if profile else _archive_profiles(db_path)
+            self.extractor = with_profiles(default_extractor, profiles)
             if jobs > 1:
                 # Extraction is most of a writer's time and needs no database: run it on several cores. The
                 # pool is made before the archive is opened, so no child inherits the connection.
                 ctx = get_context("fork") if "fork" in get_all_start_methods() else get_context()
-                self._pool = ctx.Pool(jobs, initializer=_init_extract_process, initargs=(profile,))
-            self.ingestor = Ingestor.open(db_path, extractor=self.extractor)
+                self._pool = ctx.Pool(jobs, initializer=_init_extract_process, initargs=(profiles,))
+            self.ingestor = Ingestor.open(db_path, profiles=profiles if profile else None)
             runs.mark_abandoned(self.ingestor.db)
             self.counts = runs.RunCounts()
             self.run_id = runs.start_run(self.ingestor.db, "writer", run_args or {})
@@ -199,16 +202,28 @@ class ArchiveSink:
             self._pool = None
 
 
-_process_extractor: SiteAwareExtractor | None = None
+_process_extractor: Callable[[Page], Any] | None = None
 
 
-def _site_extractor(profile: str | None) -> SiteAwareExtractor:
-    return SiteAwareExtractor(default_extractor, load_profiles(profile) if profile else Profiles())
+def _archive_profiles(db_path: str) -> Profiles:
+    """The profiles the archive keeps, read before the extraction pool starts (no child inherits a
+    connection); none for an archive that does not exist yet."""
+    from pathlib import Path
+
+    from archive.db import connect
+
+    if not Path(db_path).exists():
+        return Profiles()
+    conn = connect(db_path, readonly=True)
+    try:
+        return stored_profiles(conn)
+    finally:
+        conn.close()
 
 
-def _init_extract_process(profile: str | None) -> None:
+def _init_extract_process(profiles: Profiles) -> None:
     global _process_extractor
-    _process_extractor = _site_extractor(profile)
+    _process_extractor = with_profiles(default_extractor, profiles)
 
 
 def _extract_task(page: Page) -> Outcome:
