@@ -156,3 +156,23 @@ def test_ingestor_keeps_the_profiles_it_is_given() -> None:
     assert row == ("真正的标题", "2024-03-05T10:20+09:00")
     Ingestor(db, profiles=parse_profiles({}))  # an empty profile file clears them
     assert Ingestor(db).profiles.sites == ()
+
+
+def test_distributed_writer_applies_the_stored_profiles(crawled: tuple[Path, Path], tmp_path: Path) -> None:
+    from crawler.distributed.writer import ArchiveSink
+
+    db = tmp_path / "copy.db"
+    db.write_bytes(crawled[0].read_bytes())
+    url = query(str(db), "SELECT url FROM articles ORDER BY url")[0][0].replace("/xw/p/1", "/xw/p/7")
+    extra = (
+        '<div class="real-headline">写入进程的标题</div><div class="summary"><p>写入进程的摘要。</p></div>'
+    )
+    body = article_html("通用标题7号稿件", paragraphs(7), extra=extra).encode()
+    item = {"url": url, "body": body, "status": 200, "headers": {"Content-Type": "text/html; charset=utf-8"}}
+    sink = ArchiveSink(str(db))  # no --profile: the archive's own
+    try:
+        assert [r.status for r in sink([item])] == ["new"]
+    finally:
+        sink.close("ok")
+    row = query(str(db), "SELECT title, body, published_at FROM articles WHERE url = ?", url)
+    assert row == [("写入进程的标题", "写入进程的摘要。", "2024-03-05T10:20+01:00")]
