@@ -541,3 +541,103 @@ def test_comment_thread_under_a_post_is_not_body() -> None:
     assert a.body is not None and a.body.startswith("傍晚一场大雨过后")
     assert "想起小时候" in a.body
     assert "读者" not in a.body and "老家的那条巷子" not in a.body
+
+
+# ---------------------------------------------------------------- English month-name dates
+
+
+@pytest.mark.parametrize(
+    ("line", "iso"),
+    [
+        ("May 20, 2006", "2006-05-20"),
+        ("Posted on May 20, 2006 at 9:14 pm", "2006-05-20T21:14"),
+        ("20 May 2006 21:14", "2006-05-20T21:14"),
+        ("Published: Tue 20 May 2006 09:14 BST", "2006-05-20T09:14+01:00"),
+        ("Updated 3:05 PM EDT, Mon May 20, 2006", "2006-05-20T15:05-04:00"),
+        ("Sept. 4, 2023", "2023-09-04"),
+        ("Posted: Fri 6:45 PM, Feb 16, 2018", "2018-02-16T18:45"),
+        ("18 NOV 2019", "2019-11-18"),
+        ("March 3, 2021 10:05:33 GMT", "2021-03-03T10:05:33+00:00"),
+        ("12:30 a.m. EST, Wednesday December 3, 2008", "2008-12-03T00:30-05:00"),
+        ("By Jane Doe | May 20, 2006", "2006-05-20"),
+        ("May 20, 2006 at 12:00 CST", "2006-05-20T12:00"),  # CST is ambiguous: no offset is guessed
+        ("Feb 30, 2020", None),  # no such day
+        ("May 20, 2006 at 13:14 pm", "2006-05-20"),  # no such time: the date alone
+        ("in May 2006 the council voted", None),  # no day: not a dateline
+        ("On May 20, 2006, the council voted to raise local taxes by two percent.", None),  # prose
+    ],
+)
+def test_month_name_dates(line: str, iso: str | None) -> None:
+    found = meta_mod.find_month_dates(line)
+    assert (found[0][1] if found else None) == iso
+
+
+def _english_page(dateline: str, body_extra: str = "") -> bytes:
+    paras = "".join(
+        f"<p>The council met on Tuesday evening to discuss the new budget for the harbour district, item {i}, "
+        "and residents filled the hall to hear the plans for the coming year.</p>"
+        for i in range(4)
+    )
+    return (
+        "<html><head><title>Council approves harbour budget</title></head><body>"
+        "<div class='nav'><a href='/'>Home</a> <a href='/news'>News</a></div>"
+        f"<h1>Council approves harbour budget</h1>{dateline}"
+        f"<div class='story'>{body_extra}{paras}</div>"
+        "<div class='footer'>Copyright Example Times</div></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("dateline", "iso"),
+    [
+        ("<p class='byline'>By Jane Doe | May 20, 2006</p>", "2006-05-20"),
+        ("<div class='meta'>Posted on May 20, 2006 at 9:14 pm</div>", "2006-05-20T21:14"),
+        ("<div class='meta'>20 May 2006 21:14</div>", "2006-05-20T21:14"),
+        ("<div class='meta'>Published: Tue 20 May 2006 09:14 BST</div>", "2006-05-20T09:14+01:00"),
+        ("<div class='meta'>Updated 3:05 PM EDT, Mon May 20, 2006</div>", "2006-05-20T15:05-04:00"),
+        ("<span class='date'>Sept. 4, 2023</span>", "2023-09-04"),
+    ],
+)
+def test_english_dateline_under_the_headline(dateline: str, iso: str) -> None:
+    a = extract_bytes(_english_page(dateline), url="http://www.example.com/news/council-budget")
+    assert a.published_at == iso
+    assert a.body is not None and a.body.startswith("The council met")
+
+
+def test_english_date_in_body_prose_is_not_the_publish_date() -> None:
+    prose = (
+        "<p>In May 2006 the council voted to close the old ferry pier, and on June 3, 2007, it reopened "
+        "after a long campaign by residents of the harbour district.</p>"
+    )
+    a = extract_bytes(_english_page("", prose), url="http://www.example.com/news/council-budget")
+    assert a.published_at is None
+    # With a dateline, the dateline wins over the dates the story mentions.
+    a = extract_bytes(
+        _english_page("<p class='byline'>By Jane Doe, Sept. 4, 2023</p>", prose),
+        url="http://www.example.com/news/council-budget",
+    )
+    assert a.published_at == "2023-09-04"
+
+
+def test_machine_readable_date_wins_over_an_english_dateline() -> None:
+    page = _english_page("<div class='meta'>May 20, 2006 9:14 pm</div>").replace(
+        b"</title>", b"</title><meta property='article:published_time' content='2006-05-21T01:14:00+00:00'>"
+    )
+    a = extract_bytes(page, url="http://www.example.com/news/council-budget")
+    assert a.published_at == "2006-05-21T01:14:00+00:00"
+
+
+def test_blog_post_footer_with_an_english_date() -> None:
+    page = (
+        "<html><body><div id='main'><div class='post'><h2>A walk by the river</h2>"
+        "<p>After the rain stopped the river path was quiet, the stones were shining and the ducks came "
+        "back to the reeds by the old mill where we used to play as children every summer.</p>"
+        "<p>I walked as far as the bridge and back, thinking about how little the place has changed in "
+        "twenty years, and how much the town around it has grown since then.</p>"
+        "<p class='postfoot'>Posted by Sam on May 20, 2006 at 9:14 pm | 3 comments</p></div>"
+        "<div id='comments'><p>Lovely piece, it reminds me of my own home town. Posted May 22, 2006 at "
+        "8:00 am</p></div></div></body></html>"
+    )
+    a = extract_bytes(page.encode())
+    assert a.published_at == "2006-05-20T21:14"
+    assert a.body is not None and "Posted by" not in a.body

@@ -171,6 +171,115 @@ def date_iso(m: re.Match[str], offset: str = "") -> str | None:
     return out
 
 
+# English month-name dates, as bylines and blog footers show them: "May 20, 2006", "Sept. 4, 2023",
+# "Posted on May 20, 2006 at 9:14 pm", "Tue 20 May 2006 09:14 BST", "Updated 3:05 PM EDT, Mon May 20, 2006".
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?"
+)
+_MONTH_NUM = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_WEEKDAY = r"(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs?)?|Fri|Sat(?:ur)?|Sun)(?:day)?\b\.?,?\s*)?"
+MONTH_DATE_RE = re.compile(
+    r"(?<![\w])(?:(?P<mon1>" + _MONTH + r")\s*(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})"
+    r"|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon2>"
+    + _MONTH
+    + r"),?\s+(?P<y2>(?:19|20)\d{2}))(?!\d)",
+    re.I,
+)
+# Offsets of the zone abbreviations that mean one thing (CST, IST and ET-style ones are ambiguous: none).
+ZONE_OFFSETS = {
+    "UTC": "+00:00", "GMT": "+00:00", "Z": "+00:00", "WET": "+00:00", "BST": "+01:00", "CET": "+01:00",
+    "CEST": "+02:00", "EET": "+02:00", "EEST": "+03:00", "MSK": "+03:00", "EDT": "-04:00", "EST": "-05:00",
+    "CDT": "-05:00", "MDT": "-06:00", "MST": "-07:00", "PDT": "-07:00", "PST": "-08:00", "AKDT": "-08:00",
+    "AKST": "-09:00", "HST": "-10:00", "HKT": "+08:00", "SGT": "+08:00", "JST": "+09:00", "KST": "+09:00",
+    "AEST": "+10:00", "AEDT": "+11:00", "NZST": "+12:00", "NZDT": "+13:00",
+}  # fmt: skip
+_ZONE = (
+    r"(?-i:(?P<num>(?:UTC|GMT)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2})|(?P<abbr>"
+    + "|".join(sorted(ZONE_OFFSETS, key=len, reverse=True))
+    + r")\b)"
+)
+_CLOCK = (
+    r"(?P<H>\d{1,2})(?::(?P<M>\d{2})(?::(?P<S>\d{2}))?)?\s*(?P<ampm>[ap]\.?m\b\.?)?(?:\s*\(?"
+    + _ZONE
+    + r"\)?)?"
+)
+_TIME_AFTER = re.compile(r"(?:\s*(?:,|at|@|-|–|\||T)?\s*)" + _CLOCK, re.I)
+_TIME_BEFORE = re.compile(_CLOCK + r"\s*,?\s*(?:on\s+)?" + _WEEKDAY + r"$", re.I)
+# Words a dateline holds besides the date; any other lower-case words make the line prose.
+_DATELINE_WORDS = frozenset(
+    "on at by in of posted published updated last modified first originally filed written created edited".split()
+)
+
+
+def _clock(m: re.Match[str] | None) -> tuple[str, str] | None:
+    """A time of day as "Thh:mm[:ss]" and the offset its zone states ("" when none or unknown)."""
+    if m is None or (m["M"] is None and m["ampm"] is None):
+        return None  # a bare number is not a time ("May 20, 2006 12 people...")
+    h, mi = int(m["H"]), int(m["M"] or 0)
+    ampm = (m["ampm"] or "").lower().replace(".", "")
+    if ampm and not 1 <= h <= 12:
+        return None
+    if ampm == "pm" and h < 12:
+        h += 12
+    elif ampm == "am" and h == 12:
+        h = 0
+    if h > 23 or mi > 59 or (m["S"] is not None and int(m["S"]) > 59):
+        return None
+    out = f"T{h:02d}:{mi:02d}" + (f":{m['S']}" if m["S"] is not None else "")
+    offset = ""
+    if m["abbr"]:
+        offset = ZONE_OFFSETS[m["abbr"]]
+    elif m["num"]:
+        num = re.search(r"([+-])(\d{1,2}):?(\d{2})?$", m["num"])
+        if num and int(num.group(2)) <= 14:
+            offset = f"{num.group(1)}{int(num.group(2)):02d}:{num.group(3) or '00'}"
+    return out, offset
+
+
+def find_month_dates(line: str) -> list[tuple[tuple[int, int], str]]:
+    """English month-name dates in a date-shaped line: ((start, end), ISO) with the time and zone if shown.
+
+    Only datelines count: a line with prose around the date ("On May 20, 2006, the council voted to...")
+    gives nothing, so the body's mentions of other dates are never taken for the page's own.
+    """
+    if len(line) > 150:
+        return []
+    out: list[tuple[tuple[int, int], str]] = []
+    rest = line
+    for m in MONTH_DATE_RE.finditer(line):
+        mon = (m["mon1"] or m["mon2"])[:3].lower()
+        y, d = int(m["y1"] or m["y2"]), int(m["d1"] or m["d2"])
+        try:
+            datetime(y, _MONTH_NUM[mon], d)
+        except ValueError:
+            continue
+        iso = f"{y:04d}-{_MONTH_NUM[mon]:02d}-{d:02d}"
+        start, end = m.start(), m.end()
+        after = _TIME_AFTER.match(line, end)
+        before = _TIME_BEFORE.search(line[: m.start()])
+        clock = _clock(after)
+        if clock and after is not None:
+            end = after.end()
+        else:
+            clock = _clock(before)
+            if clock and before is not None:
+                start = before.start()
+        if clock:
+            iso += clock[0] + clock[1]
+        out.append(((start, end), iso))
+        rest = rest.replace(line[start:end], " ")
+    prose = [w for w in re.findall(r"\b[a-z]{2,}\b", rest) if w not in _DATELINE_WORDS]
+    return out if len(prose) <= 2 and not re.search(r"[.!?]\s+[A-Za-z]", rest) else []
+
+
+def without_dates(text: str) -> str:
+    """The text with its dates (numeric and English month-name ones, with their times) taken out."""
+    for (a, b), _ in find_month_dates(text)[::-1]:
+        text = text[:a] + " " + text[b:]
+    return DATE_RE.sub("", text)
+
+
 def with_offset(iso: str | None, offset: str) -> str | None:
     """Add the site's UTC offset to a local date-time (date-only values stay dates)."""
     if not iso or "T" not in iso or not offset:

@@ -343,6 +343,10 @@ def run(page: Page, parser_version: str) -> Article:
         published = _nearest_date(all_lines, title_idx, body_start, body_end, spam_lines)
     if structured and (published is None or ("T" not in published and structured[:10] == published[:10])):
         published = structured
+    if published is None and structured is None:
+        # English month-name datelines only where the page has no machine-readable date: the visible one
+        # is often local time without its zone, or a related story's date, where the metadata is exact.
+        published = _nearest_date(all_lines, title_idx, body_start, body_end, spam_lines, month_names=True)
     if published is None:
         m = _URL_DATE.search(page.effective_url or "")
         if m:
@@ -438,10 +442,17 @@ def _clean_body(
         if (
             i < 4
             and len(b.text) <= 40
-            and meta_mod.find_dates(b.text)
-            and len(meta_mod.DATE_RE.sub("", b.text).strip(" :：|()（）")) <= 12
+            and (meta_mod.find_dates(b.text) or meta_mod.find_month_dates(b.text))
+            and len(meta_mod.without_dates(b.text).strip(" :：|()（）")) <= 12
         ):
             continue
+        if (
+            i >= len(blocks) - 2
+            and len(b.text) <= 80
+            and meta_mod.posted_by(b.text)
+            and meta_mod.find_month_dates(b.text)
+        ):
+            continue  # a blog post's footer: "Posted by Sam on May 20, 2006 at 9:14 pm | 3 comments"
         kept.append(b)
     for b in kept:
         if b.kind == "img" and b.line is not None:
@@ -634,9 +645,16 @@ def _spam_link_rows(all_lines: list[Line], node_set: set[Any], page_host: str, a
 
 
 def _nearest_date(
-    all_lines: list[Line], title_idx: int, body_start: int, body_end: int, spam_lines: set[str]
+    all_lines: list[Line],
+    title_idx: int,
+    body_start: int,
+    body_end: int,
+    spam_lines: set[str],
+    month_names: bool = False,
 ) -> str | None:
     """The date shown closest to the headline (or the body start), outside link lists and prose.
+
+    ``month_names``: English datelines ("Posted on May 20, 2006 at 9:14 pm") instead of numeric dates.
 
     Archive calendars and "related" lists are links; the body's prose mentions other dates; the date a page
     shows for itself sits by the headline, or for blogs in the line under the post.
@@ -652,7 +670,7 @@ def _nearest_date(
         ln = all_lines[i]
         if ln.length > 150 or (ln.link_density > 0.5 and ln.length > 60) or ln.text in spam_lines:
             continue
-        found = meta_mod.find_dates(ln.text)
+        found = meta_mod.find_month_dates(ln.text) if month_names else meta_mod.find_dates(ln.text)
         if not found:
             continue
         iso = found[0][1]
