@@ -156,6 +156,24 @@ def test_spam_title_falls_back_to_h1_and_is_reported() -> None:
     assert got.spam and "无码" in got.spam[0]
 
 
+def test_site_name_printed_in_the_headline_is_dropped_when_title_is_spam() -> None:
+    # The seed page: the <title> is an injected chain, and the portal prints its name in the headline itself.
+    paras = "".join(
+        f"<p>株洲高新區圍繞產業轉型升級，不斷完善頂層設計，第{i}項招商工作穩步推進，產業鏈條持續延伸。</p>"
+        for i in range(6)
+    )
+    page = (
+        "<html><head><meta charset='utf-8'>"
+        "<title>亚洲日韩AV无码中文字幕美国-白嫩少妇激情无码-无码人妻精品一区二区三</title></head><body>"
+        "<h1>株洲新聞網|株洲高新區加強產業鏈精準招商 黨建引領產業興</h1>"
+        "<div class='info'>2021-01-19 15:38:57 來源:株洲高新區融媒體中心 | 編輯:張彌郁</div>"
+        f"<div class='content'>{paras}</div></body></html>"
+    ).encode()
+    record = extract_bytes(page, url="http://www.zznews.gov.cn/news/1.html")
+    assert record.title == "株洲高新區加強產業鏈精準招商 黨建引領產業興"
+    assert any("无码" in s for s in record.spam)
+
+
 def test_spam_chain_after_the_real_title_is_cut_off() -> None:
     src = TitleSources(
         html_title="乡村公路工程完工 群众出行更便捷 - 临山新闻网 - 皇冠体育投注 - 新葡京娱乐场官方网站"

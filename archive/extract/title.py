@@ -180,18 +180,19 @@ def choose_title(src: TitleSources, article: str) -> TitleResult:
     h1s = [clean(h) for h in src.h1 if clean(h) in structured]
     h1s = [h for h in h1s if not _looks_like_site(h, src.site_name)]
     if len(h1s) == 1 and len(h1s[0]) >= 4:
-        return TitleResult(h1s[0], spam)
+        # A portal may print its name in the headline itself (``株洲新聞網|…`` when <title> is spam).
+        return TitleResult(strip_site(h1s[0], src.site_name), spam)
     # 4. <title> says nothing about this article (a site name, "显示"): the line above the metadata.
     if near and (
         not html_title
         or _looks_like_site(strip_site(html_title, src.site_name), src.site_name)
         or not (set(html_title) & set("".join(near)) and _overlap(html_title, article) >= 0.5)
     ):
-        return TitleResult(near[0], spam)
+        return TitleResult(strip_site(near[0], src.site_name), spam)
     if html_title:
         return TitleResult(strip_site(html_title, src.site_name, article) or None, spam)
     if h1s:
-        return TitleResult(h1s[0], spam)
+        return TitleResult(strip_site(h1s[0], src.site_name), spam)
     return TitleResult(None, spam)
 
 
