@@ -260,6 +260,8 @@ def main() -> None:
         )
 
     crawl_ms = 1000 * disc["cpu_self"] / disc["pages"]
+    writer_ms = 1000 * arch["cpu_writer"] / arch["pages"]
+    writer_busy = arch["cpu_writer"] / arch["seconds"]
     ingest_ms = 1000 * ingest["cpu_self"] / ingest["pages"]
     target = 0.7 * bare["pages_per_s"]
     cores = os.cpu_count() or 1
@@ -295,7 +297,10 @@ def main() -> None:
         f" {best_cost:.0%} at best (of the rows above). **Target (under 30%): not met.**"
         f" The writer process is {arch['pages_per_s'] / inline['pages_per_s']:.1f}x the writer thread: the crawl"
         " no longer takes turns with the ingest path on one interpreter's lock; its process now only pickles"
-        " pages into a pipe. Why the target is out of reach on this machine, by the CPU budget per page:"
+        " pages into a pipe. The writer is now the bound: its"
+        f" {writer_ms:.2f} ms of CPU per page allow at most {1000 / writer_ms:.0f} pages/s on a whole core, and it"
+        f" had {writer_busy:.0%} of one in this run (the rest went to other work on the machine)."
+        " Why the target is out of reach on this machine, by the CPU budget per page:"
         f" 30% of the bare crawl's {bare['pages_per_s']:.0f} pages/s leaves {target:.0f} pages/s, i.e."
         f" {1000 * cores / target:.1f} ms of CPU per page on {cores} cores if both are entirely ours and never"
         f" idle. Crawling and discovery take {crawl_ms:.2f} ms of it and one page through the archive's ingest"
@@ -303,11 +308,13 @@ def main() -> None:
         f" over {cores} idle cores tops out at {ceiling:.0f} pages/s"
         f" ({1 - ceiling / bare['pages_per_s']:.0%} cost). Extraction is about half of the ingest path"
         " (docs/benchmarks.md, ## Ingest); meeting the target needs the ingest path itself about"
-        f" {ingest_ms / (1000 * cores / target - crawl_ms):.1f}x cheaper, or more cores: every extra process"
+        f" {ingest_ms / max(1000 * cores / target - crawl_ms, 0.01):.1f}x cheaper, or more cores: every extra process"
         " here shares the same two cores with the crawl (and, on this machine, with other work), which is why"
         " extraction processes help less than their count. Load average during the run:"
         f" {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, so the absolute figures are low and"
-        " noisy; the ratios within the run are what it compares.",
+        " noisy (the CPU per page is the steadier figure); the ratios within the run are what it compares."
+        " The pages' text is random characters (so that no two are near copies), which makes nearly every CJK"
+        " bigram a new search-index term: a heavier index than real text gives.",
     ]
     if memory:
         lines += [
