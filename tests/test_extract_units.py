@@ -659,3 +659,41 @@ def test_blog_post_footer_with_an_english_date() -> None:
     a = extract_bytes(page.encode())
     assert a.published_at == "2006-05-20T21:14"
     assert a.body is not None and "Posted by" not in a.body
+
+
+def _story_page(paragraphs: list[str], after: str = "") -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        "<html><head><meta charset='utf-8'><title>武汉的声音：有英勇的你，才有英雄的城！ - 新华网</title></head>"
+        "<body><h1>武汉的声音：有英勇的你，才有英雄的城！</h1><div class='info'>2020-02-19 08:21:05 来源：新华网</div>"
+        f"<div id='detail'>{body}{after}</div><div class='nav'>时政 地方 法治 高层 人事</div></body></html>"
+    ).encode()
+
+
+_STORY = [
+    f"武汉“封城”第{i}天，千万市民坚守家中，医务人员竭尽所能救治病患，志愿者不辞辛劳往来接送，城市在坚持中等待春天。"
+    for i in range(1, 6)
+]
+
+
+def test_trailing_bracketed_commentator_byline_names_the_authors_and_keeps_the_sentence() -> None:
+    page = _story_page([*_STORY, "正是有了英勇的你们，才有这座英雄的城！（评论员 罗博 萧海川）"])
+    record = extract_bytes(page, url="http://www.xinhuanet.com/local/2020-02/19/c_1.htm")
+    assert record.author == "罗博 萧海川"
+    assert record.body is not None and record.body.endswith("才有这座英雄的城！（评论员 罗博 萧海川）")
+
+
+def test_responsible_editor_in_a_furniture_line_at_the_story_end_is_the_editor() -> None:
+    after = "<div class='p-jc'><a href='javascript:void(0);'>【纠错】</a> 责任编辑： 焦鹏 </div>"
+    record = extract_bytes(
+        _story_page(_STORY, after), url="http://www.xinhuanet.com/local/2020-02/19/c_1.htm"
+    )
+    assert record.editor == "焦鹏"
+    assert record.credits == {"responsible_editor": "焦鹏"}
+    assert record.body is not None and "纠错" not in record.body and "焦鹏" not in record.body
+
+
+def test_a_photo_credit_is_not_the_author() -> None:
+    page = _story_page([_STORY[0], "资料图：市民在寒冷天气中出行。中新社记者 贾天勇 摄", *_STORY[1:]])
+    record = extract_bytes(page, url="http://www.xinhuanet.com/local/2020-02/19/c_1.htm")
+    assert record.author is None

@@ -99,6 +99,7 @@ _SEPARATORS = re.compile(r"\s*[|｜]\s*|\s{2,}|\s*[【】\[\]]\s*")
 _VIEWS_NUM = re.compile(r"^\s*(\d[\d,]*)")
 _ROLE_WORDS = re.compile(
     r"本报记者|本報記者|特约记者|特約記者|见习记者|見習記者|实习记者|實習記者|通讯员|通訊員|实习生|實習生|记者|記者|"
+    r"特约评论员|特約評論員|评论员|評論員|"
     r"撰稿|撰文|作者|文\s*[/／]|图\s*[/／]|圖\s*[/／]|摄影|攝影|报道|報道|报导|報導|编译|編譯|整理|整合|综合|綜合|供稿|文字"
 )
 # Words that fill an author or source slot without naming anyone: page furniture and placeholders.
@@ -352,6 +353,11 @@ def clean_value(value: str) -> str | None:
     return value
 
 
+_BRACKETED_FURNITURE = re.compile(
+    r"[【\[]\s*(?:" + "|".join(sorted(map(re.escape, NOT_NAMES), key=len, reverse=True)) + r")\s*[】\]]"
+)
+
+
 def is_field_line(line: str) -> bool:
     """A line made of labelled fields (and dates): metadata, not article text."""
     found = parse_fields_line(line)
@@ -360,7 +366,7 @@ def is_field_line(line: str) -> bool:
     if any(len(f.value) > 40 for f in found if f.kind != "date"):
         return False  # a label word followed by prose ("记者近日从……了解到") is a sentence
     covered = sum(len(f.label) + len(f.value) + 1 for f in found)
-    rest = line
+    rest = _BRACKETED_FURNITURE.sub("", line)  # "【纠错】 责任编辑： 焦鹏": the button is not text either
     for m, _ in find_dates(line):
         covered += len(m.group(0))
     return covered >= 0.7 * len(rest.replace(" ", "")) and len(line) <= 200
@@ -423,7 +429,7 @@ def read_lines(lines: list[str], fields: Fields) -> None:
         fields.editor = fields.credits["responsible_editor"]
 
 
-_REPORTER = re.compile(r"(?:记者|記者|通讯员|通訊員|实习生|實習生)\s*")
+_REPORTER = re.compile(r"(?:记者|記者|评论员|評論員|通讯员|通訊員|实习生|實習生)\s*")
 _BRACKETED = re.compile(r"[（(]([^()（）]{2,40})[)）]")
 _NAME_TOKEN = re.compile(r"^[\u4e00-\u9fff·]{2,4}$|^[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}$")
 _NAME_END = re.compile(r"发自|發自|报道|報道|摄影|攝影|/|／|摄|攝|电|電|讯|訊|供图|供圖|\d")
@@ -441,6 +447,8 @@ def byline_names(text: str, short: bool) -> str | None:
             continue
         rest = span[m.end() :]
         end = _NAME_END.search(rest)
+        if end and end.group() in ("摄", "攝", "摄影", "攝影"):
+            continue  # "新华社记者 张三 摄": a photo credit, not the story's writer
         if end:
             rest = rest[: end.start()]
         tokens = [t for t in _NAME_SPLIT.split(rest.strip(" ）)")) if t]

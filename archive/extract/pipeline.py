@@ -333,7 +333,11 @@ def run(page: Page, parser_version: str) -> Article:
     top = [ln for ln in top if ln.text not in spam_lines]
     head_blocks = [b.text for b in blocks[:4]]
     tail_blocks = [b.text for b in blocks[-10:]]
-    after = [ln.text for ln in all_lines[body_end : body_end + 10]]
+    # Lines at the end of the story's span that are not story text (dropped as furniture, such as
+    # "【纠错】 责任编辑： 焦鹏") still carry its credits.
+    story = {b.text for b in blocks}
+    after = [ln.text for ln in all_lines[max(body_start, body_end - 6) : body_end] if ln.text not in story]
+    after += [ln.text for ln in all_lines[body_end : body_end + 10]]
     if post is not None:
         after = body_mod.post_meta_lines(post) + after  # its footer: "由X张贴 @ date", "Posted by X"
     meta_mod.read_lines([ln.text for ln in top] + head_blocks + tail_blocks + after, fields)
@@ -489,7 +493,8 @@ def _find_author(
             names = meta_mod.byline_names(text, short)
             if names:
                 fields.author = names
-                if short:
+                # A byline line leaves the body; a sentence ending in one ("…城！（评论员 罗博 萧海川）") stays.
+                if short and not re.search(r"[。！？!?]", text):
                     bylines.add(text)
                 break
     if fields.author is None and cjk and title_idx >= 0:
