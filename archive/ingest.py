@@ -474,11 +474,12 @@ class Ingestor:
                 ).fetchone()
                 duplicate_of = (root[0] if root else None) or near[0]
 
-        aid = record_id(canonicalize(page.effective_url))
+        effective = canon[urls.index(page.effective_url)]  # canonicalized above: not again
+        aid = record_id(effective)
         suffix = 0
         while self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (aid,)).fetchone():
             suffix += 1  # only when a canonical URL's id is taken by another record (hash prefix collision)
-            aid = record_id(f"{canonicalize(page.effective_url)}#{suffix}")
+            aid = record_id(f"{effective}#{suffix}")
         cols = _columns(article)
         cols["parser_version"] = version
         self.conn.execute(
