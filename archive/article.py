@@ -87,3 +87,9 @@ class Article:
         kwargs["credits"] = dict(kwargs.get("credits") or {})
         kwargs["spam"] = list(kwargs.get("spam") or [])
         return cls(**kwargs)
+
+
+# How the archive stores a record: every extraction field but ``url`` is a column of ``articles`` (the url
+# column holds the canonical first URL), in this order; the list- and dict-valued ones are JSON text.
+STORED_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article) if f.name != "url")
+JSON_FIELDS: dict[str, Any] = {"credits": {}, "images": [], "spam": []}  # field -> its empty value

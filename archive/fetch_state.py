@@ -17,6 +17,8 @@ from typing import Literal
 
 import sqlite_utils
 
+from archive.page import Page
+
 FetchKind = Literal["listing", "feed", "sitemap", "article", "other"]
 
 MIN_REVISIT = timedelta(hours=1)
@@ -79,6 +81,22 @@ def next_visit(now: datetime, *, published_at: str | None = None, first_seen: st
             except ValueError:
                 continue
     return now + revisit_interval(max(now - anchor, timedelta(0)))
+
+
+def article_states(
+    conn: sqlite3.Connection, page: Page, article_id: str | None, now: datetime
+) -> list[FetchState]:
+    """The state to keep for an archived article fetched ``now``: its validators and its next visit.
+
+    One state per page it came from: a multi-page article's parts are revisited with it.
+    """
+    row = conn.execute("SELECT published_at, first_seen FROM articles WHERE id = ?", (article_id,)).fetchone()
+    published, first_seen = (row[0], row[1]) if row else (None, None)
+    visit = iso(next_visit(now, published_at=published, first_seen=first_seen))
+    return [
+        FetchState(p.url, "article", p.header("ETag"), p.header("Last-Modified"), iso(now), visit)
+        for p in (page, *page.parts)
+    ]
 
 
 _COLUMNS = ("url", "kind", "etag", "last_modified", "last_fetched", "next_visit")

@@ -43,7 +43,7 @@ from typing import Any, Literal
 import sqlite_utils
 
 from archive import dedup, search
-from archive.article import Article
+from archive.article import JSON_FIELDS, STORED_FIELDS, Article
 from archive.db import open_db
 from archive.errors import ArchiveError
 from archive.page import Page
@@ -59,25 +59,8 @@ Extractor = Callable[[Page], Article]
 
 DEFAULT_BATCH_SIZE = 200
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-# The record's extraction fields as stored in the articles table; JSON-encoded ones are listed apart.
-RECORD_COLUMNS = (
-    "title",
-    "published_at",
-    "source",
-    "author",
-    "editor",
-    "views",
-    "credits",
-    "body",
-    "body_html",
-    "images",
-    "lang",
-    "spam",
-    "page_type",
-    "encoding",
-    "parser_version",
-)
-JSON_COLUMNS = frozenset({"credits", "images", "spam"})
+RECORD_COLUMNS = STORED_FIELDS
+JSON_COLUMNS = frozenset(JSON_FIELDS)
 
 
 @dataclass(frozen=True)

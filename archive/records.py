@@ -14,32 +14,11 @@ from typing import Any
 
 import sqlite_utils
 
-from archive.article import RECORD_KEYS
+from archive.article import JSON_FIELDS, RECORD_KEYS, STORED_FIELDS
 from archive.urls import canonicalize
 
-ARTICLE_COLUMNS = (
-    "id",
-    "url",
-    "title",
-    "published_at",
-    "source",
-    "author",
-    "editor",
-    "views",
-    "credits",
-    "body",
-    "body_html",
-    "images",
-    "lang",
-    "spam",
-    "page_type",
-    "encoding",
-    "parser_version",
-    "duplicate_of",
-    "first_seen",
-    "last_seen",
-)
-_JSON: dict[str, Any] = {"credits": {}, "images": [], "spam": []}
+ARTICLE_COLUMNS = ("id", "url", *STORED_FIELDS, "duplicate_of", "first_seen", "last_seen")
+_JSON = JSON_FIELDS
 Conn = sqlite3.Connection | sqlite_utils.Database
 
 

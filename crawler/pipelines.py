@@ -235,7 +235,7 @@ class ArchivePipeline:
                 logger.warning("%s: extraction failed: %s", page.url, result.error)
             if result.status in ARTICLE_STATUSES:
                 # A multi-page article's parts are revisited with it.
-                new_states += [self._article_state(p, result, now) for p in (page, *page.parts)]
+                new_states += fetch_state.article_states(ing.conn, page, result.article_id, now)
             elif result.status == "listing":
                 etag, lm = page.header("ETag"), page.header("Last-Modified")
                 listing_states.append(FetchState(page.url, "listing", etag, lm, fetch_state.iso(now)))
@@ -245,22 +245,6 @@ class ArchivePipeline:
         fetch_state.save(ing.db, new_states)
         runs.update_run(ing.db, self.report.run_id or 0, self.counts)
         return listing_states
-
-    def _article_state(self, page: Page, result: IngestResult, now: datetime) -> FetchState:
-        assert self._ingestor is not None
-        row = self._ingestor.conn.execute(
-            "SELECT published_at, first_seen FROM articles WHERE id = ?", (result.article_id,)
-        ).fetchone()
-        published, first_seen = (row[0], row[1]) if row else (None, None)
-        visit = fetch_state.next_visit(now, published_at=published, first_seen=first_seen)
-        return FetchState(
-            page.url,
-            "article",
-            page.header("ETag"),
-            page.header("Last-Modified"),
-            fetch_state.iso(now),
-            fetch_state.iso(visit),
-        )
 
     def _close(self, outcome: runs.Outcome, final_states: list[FetchState]) -> None:
         if self._ingestor is None:

@@ -118,7 +118,7 @@ def page_from_item(item: Mapping[str, Any]) -> Page:
         fetched_at = item.get("fetched_at")
         if isinstance(fetched_at, str):
             fetched_at = datetime.fromisoformat(fetched_at)
-        extra = {"fetched_at": fetched_at} if isinstance(fetched_at, datetime) else {}
+        extra: dict[str, Any] = {"fetched_at": fetched_at} if isinstance(fetched_at, datetime) else {}
         return Page(
             url=str(item["url"]),
             body=bytes(item["body"]),

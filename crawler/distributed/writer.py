@@ -167,25 +167,10 @@ class ArchiveSink:
             if result.status == "error":
                 self.counts.errors["extract_error"] += 1
             if result.status in ARTICLE_STATUSES:
-                states += [self._article_state(p, result, now) for p in (page, *page.parts)]
+                states += fetch_state.article_states(self.ingestor.conn, page, result.article_id, now)
         fetch_state.save(self.ingestor.db, states)
         runs.update_run(self.ingestor.db, self.run_id, self.counts)
         return results
-
-    def _article_state(self, page: Page, result: IngestResult, now: datetime) -> FetchState:
-        row = self.ingestor.conn.execute(
-            "SELECT published_at, first_seen FROM articles WHERE id = ?", (result.article_id,)
-        ).fetchone()
-        published, first_seen = (row[0], row[1]) if row else (None, None)
-        visit = fetch_state.next_visit(now, published_at=published, first_seen=first_seen)
-        return FetchState(
-            page.url,
-            "article",
-            page.header("ETag"),
-            page.header("Last-Modified"),
-            fetch_state.iso(now),
-            fetch_state.iso(visit),
-        )
 
     def close(self, outcome: runs.Outcome) -> None:
         try:
