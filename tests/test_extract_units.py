@@ -697,3 +697,31 @@ def test_a_photo_credit_is_not_the_author() -> None:
     page = _story_page([_STORY[0], "资料图：市民在寒冷天气中出行。中新社记者 贾天勇 摄", *_STORY[1:]])
     record = extract_bytes(page, url="http://www.xinhuanet.com/local/2020-02/19/c_1.htm")
     assert record.author is None
+
+
+def test_a_blog_post_with_no_byline_is_its_owners() -> None:
+    post = "".join(
+        f"<p>第{i}段：很高兴入住博客堂，我的博客将集中在C++/CLI和C#两个方面，欢迎大家交流指正。</p>"
+        for i in range(6)
+    )
+    page = (
+        "<html><head><meta charset='utf-8'><title>很高兴入住博客堂</title></head><body>"
+        "<div id='top'><h1><a href='http://blog.example.com/lijianzhong/'>李建忠</a></h1></div>"
+        f"<div class='post'><h2>很高兴入住博客堂</h2>{post}<p>发表于 2004年12月27日 12:40</p></div>"
+        "</body></html>"
+    ).encode()
+    record = extract_bytes(page, url="http://blog.example.com/lijianzhong/archive/2004/12/27/41810.aspx")
+    assert record.author == "李建忠"
+
+
+def test_a_site_header_is_not_an_author() -> None:
+    paras = "".join(
+        f"<p>第{i}段：市政府召开常务会议，研究部署下一阶段重点工作，会议要求各部门狠抓落实。</p>"
+        for i in range(6)
+    )
+    page = (
+        "<html><head><meta charset='utf-8'><title>市政府召开常务会议</title></head><body>"
+        "<div id='top'><h1><a href='http://www.example.gov.cn/'>青石市人民政府</a></h1></div>"
+        f"<div class='article'><h2>市政府召开常务会议</h2>{paras}</div></body></html>"
+    ).encode()
+    assert extract_bytes(page, url="http://www.example.gov.cn/art/1.html").author is None

@@ -368,6 +368,8 @@ def run(page: Page, parser_version: str) -> Article:
         tail_blocks,
         after,
     )
+    if fields.author is None and cjk:
+        fields.author = _blog_owner(root, node_set)
 
     kept = _clean_body(blocks, art.title, fields, bylines)
     texts = [b.text for b in kept if b.kind != "img" and b.text]
@@ -405,6 +407,28 @@ _LATIN_CUT = re.compile(
     + r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b.*$"
     r"|\s*[|•·].*$|,\s*(?:[A-Z][\w.]*\s+)*(?:Writer|Reporter|Correspondent|Editor|Staff|Contributor)s?\b.*$"
 )
+
+
+_PERSONAL_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+
+
+def _blog_owner(root: Any, node_set: set[Any]) -> str | None:
+    """A blog's owner, when the post names no writer: the blog's header is the owner's name alone, linking
+    to the blog's home (``<h1><a href=".../blog/lijianzhong/">李建忠</a></h1>``)."""
+    for h1 in root.iter("h1"):
+        if h1 in node_set:
+            continue  # the story's own headline
+        links = [a for a in h1.iter("a") if "blog" in (a.get("href") or "").lower()]
+        text = clean("".join(h1.itertext()))
+        if (
+            len(links) == 1
+            and clean("".join(links[0].itertext())) == text
+            and _PERSONAL_NAME.fullmatch(text)
+            and not _looks_like_site(text, "")
+            and text not in meta_mod.NOT_NAMES
+        ):
+            return text
+    return None
 
 
 def _latin_names(value: str | None) -> str | None:
