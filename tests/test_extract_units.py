@@ -725,3 +725,10 @@ def test_a_site_header_is_not_an_author() -> None:
         f"<div class='article'><h2>市政府召开常务会议</h2>{paras}</div></body></html>"
     ).encode()
     assert extract_bytes(page, url="http://www.example.gov.cn/art/1.html").author is None
+
+
+def test_a_broken_tags_attribute_is_not_a_field_value() -> None:
+    fields = meta_mod.Fields()
+    meta_mod.read_lines(['作者： size="20" 来源： size="20" 发布日期： 7/5/2005 9:23:57 PM'], fields)
+    assert fields.source is None and fields.author is None
+    assert fields.published_at == "2005-07-05T21:23:57"

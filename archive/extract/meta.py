@@ -372,6 +372,9 @@ def is_field_line(line: str) -> bool:
     return covered >= 0.7 * len(rest.replace(" ", "")) and len(line) <= 200
 
 
+_MARKUP_RESIDUE = re.compile(r"""\w+\s*=\s*["'][^"']*["']""")
+
+
 def read_lines(lines: list[str], fields: Fields) -> None:
     """Fill ``fields`` from metadata lines (earlier lines win for each field)."""
     for line in lines:
@@ -386,6 +389,8 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                     fields.published_at = dates[0][1]
                     fields.date_labelled = True
         for f in parse_fields_line(line):
+            if f.kind != "date" and _MARKUP_RESIDUE.search(f.value):
+                continue  # 'size="20"': a broken tag's attribute shown as text, not a value
             if f.kind == "date":
                 if not fields.date_labelled:
                     dates = find_dates(line[f.start :])
