@@ -76,12 +76,17 @@ def cli() -> None:
     """Crawl, extract and archive news sites into one SQLite file."""
 
 
+def add_commands(commands: list[click.Command]) -> None:
+    """Register commands on the group (the archive's here; the crawl side's from crawler.cli)."""
+    for command in commands:
+        cli.add_command(command)
+
+
 def _register() -> None:
     # Imported here so that each command module stays independent of the others.
     from archive.commands import ALL_COMMANDS
 
-    for command in ALL_COMMANDS:
-        cli.add_command(command)
+    add_commands(ALL_COMMANDS)
 
 
 _register()

@@ -252,6 +252,18 @@ class WarcReader:
         if not _is_html(headers, body[:1024]):
             self.report.skipped["not HTML"] += 1
             return None
+        return self._as_page(record, url, requested, status, headers, body)
+
+    def _as_page(
+        self,
+        record: ArcWarcRecord,
+        url: str,
+        requested: str | None,
+        status: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> Page:
+        # Requested (pre-redirect) URL when the exporter kept it, else the start of a redirect chain.
         return Page(
             url=requested or self.redirects.get(url, url),
             body=body,
@@ -307,14 +319,7 @@ class WarcReader:
         except Exception:  # a corrupt gzip/deflate/br body: this record only, the file goes on
             self.report.skipped["undecodable payload"] += 1
             return None
-        return Page(
-            url=requested or self.redirects.get(url, url),
-            body=body,
-            status=status,
-            headers=tuple(headers),
-            final_url=url,
-            fetched_at=_warc_date(record.rec_headers.get_header("WARC-Date")),
-        )
+        return self._as_page(record, url, requested, status, headers, body)
 
 
 def stored_payload(conn: Any, digest: str) -> bytes | None:

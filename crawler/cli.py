@@ -5,18 +5,9 @@ Scrapy is imported only inside the crawl-side commands, so ``news-archive extrac
 
 from __future__ import annotations
 
-from archive.cli import cli
+from archive.cli import add_commands, main
+from crawler.commands import ALL_COMMANDS
 
+add_commands(ALL_COMMANDS)
 
-def _register() -> None:
-    from crawler.commands import ALL_COMMANDS
-
-    for command in ALL_COMMANDS:
-        cli.add_command(command)
-
-
-_register()
-
-
-def main() -> None:
-    cli(prog_name="news-archive")
+__all__ = ["main"]

@@ -12,8 +12,7 @@ from archive.cli import db_option
 from archive.errors import ArchiveError, BadInput
 from archive.runs import Outcome
 from crawler.distributed.keys import DEFAULT_PREFIX, Keys
-from crawler.distributed.pagequeue import PageQueue, connect
-from crawler.distributed.writer import DEFAULT_BATCH_SIZE, PageWriter
+from crawler.distributed.pagequeue import DEFAULT_BATCH_SIZE, PageQueue, connect
 
 
 @click.command("writer")
@@ -54,7 +53,8 @@ def command(
     Run exactly one writer per archive, on the machine that holds the SQLite file. Ctrl-C or SIGTERM stops it
     after the batch in hand is committed; a killed writer loses nothing (the next one re-ingests that batch).
     """
-    from crawler.distributed.writer import ArchiveSink
+    # Scrapy-dependent: imported only when the command runs, so other commands start fast.
+    from crawler.distributed.writer import ArchiveSink, PageWriter
 
     try:
         client = connect(redis_url)

@@ -24,6 +24,9 @@ import redis
 from archive.page import Page, normalize_headers
 from crawler.distributed.keys import Keys
 
+# Pages a writer takes from the queue and commits at once.
+DEFAULT_BATCH_SIZE = 100
+
 FORMAT_VERSION = 2
 
 

@@ -24,14 +24,19 @@ from archive.ingest import Ingestor, IngestResult, Outcome, default_extractor, r
 from archive.page import Page
 from archive.profiles import Profiles, load_profiles, with_profiles
 from archive.profiles import stored as stored_profiles
-from crawler.distributed.pagequeue import BadPageEntry, PageQueue, decode_item, page_from_item
+from crawler.distributed.pagequeue import (
+    DEFAULT_BATCH_SIZE,
+    BadPageEntry,
+    PageQueue,
+    decode_item,
+    page_from_item,
+)
 from crawler.pipelines import ARTICLE_STATUSES, to_page
 
 logger = logging.getLogger(__name__)
 
 IngestBatch = Callable[[list[dict[str, Any]]], Sequence[IngestResult]]
 
-DEFAULT_BATCH_SIZE = 100
 # How long one blocking wait for pages lasts; also how quickly a stop request is noticed.
 POLL_SECONDS = 1.0
 
