@@ -102,12 +102,14 @@ def score_blocks(all_lines: list[Line], cjk: bool) -> dict[Any, float]:
     return scores
 
 
+# Every text node inside a link under (or at) an element: one XPath call instead of one per link.
+_LINK_TEXT = etree.XPath("descendant-or-self::a//text()")
+
+
 def link_density(node: Any, text_len: int) -> float:
     if not text_len:
         return 1.0
-    link_len = 0
-    for a in node.iter("a"):
-        link_len += subtree_text_len(a)
+    link_len = len("".join("".join(_LINK_TEXT(node)).split()))
     return min(1.0, link_len / text_len)
 
 
@@ -149,16 +151,23 @@ def _widen(node: Any, all_lines: list[Line], cjk: bool) -> Any:
         if s > 0:
             own[line.block] = own.get(line.block, 0.0) + s
 
+    excluded: dict[Any, bool] = {}  # the climb walks nested subtrees: judge each element's hint once
+
+    def is_excluded(d: Any) -> bool:
+        got = excluded.get(d)
+        if got is None:
+            hint = attr_text(d)
+            got = excluded[d] = bool(_COMMENT_ATTR.search(hint)) and not _ARTICLE_HINT.search(hint)
+        return got
+
     def total(el: Any) -> float:
         # Comment threads, sidebars and footers under the ancestor do not count as its article text.
         got = 0.0
         walker = etree.iterwalk(el, events=("start",))
         for _, d in walker:
-            if d is not el and isinstance(d.tag, str) and (d.get("class") or d.get("id")):
-                hint = attr_text(d)
-                if _COMMENT_ATTR.search(hint) and not _ARTICLE_HINT.search(hint):
-                    walker.skip_subtree()
-                    continue
+            if d is not el and isinstance(d.tag, str) and (d.get("class") or d.get("id")) and is_excluded(d):
+                walker.skip_subtree()
+                continue
             got += own.get(d, 0.0)
         return got
 
@@ -361,22 +370,25 @@ def _first_of_run(container: Any, cjk: bool, holding: Any = None) -> Any:
 
     With ``holding``, only a run one of whose posts holds that element counts.
     """
-    kids = [k for k in container if isinstance(k.tag, str) and not _in_comments(k)]
-    if len(kids) < 2:
-        return None
-    shaped: dict[tuple[str, frozenset[str]], list[tuple[Any, int]]] = {}
-    for k in kids[:200]:
-        if _text_len(k) < (150 if cjk else 400):
-            continue
-        ok, prose = _post_shape(k, cjk)
-        if ok:
-            shaped.setdefault(_fingerprint(k), []).append((k, prose))
+    kids = [k for k in container if isinstance(k.tag, str)][:200]
+    big = [k for k in kids if _text_len(k) >= (150 if cjk else 400)]
+    if len(big) < 2:
+        return None  # the common case, decided without reading any line
+    big = [k for k in big if not _in_comments(k)]
     total = _text_len(container) or 1
-    for run in shaped.values():
-        if len(run) < 2 or sum(_text_len(k) for k, _ in run) < 0.6 * total:
+    # Group by template first (cheap), and judge the post shape (which reads every line) only of groups
+    # that could still make a run: two or more alike children holding most of the text.
+    alike: dict[tuple[str, frozenset[str]], list[Any]] = {}
+    for k in big:
+        alike.setdefault(_fingerprint(k), []).append(k)
+    for group in alike.values():
+        if len(group) < 2 or sum(_text_len(k) for k in group) < 0.6 * total:
             continue
-        if holding is None or any(k is holding or k in holding.iterancestors() for k, _ in run):
-            first = run[0][0]
+        run = [k for k in group if _post_shape(k, cjk)[0]]
+        if len(run) < 2 or sum(_text_len(k) for k in run) < 0.6 * total:
+            continue
+        if holding is None or any(k is holding or k in holding.iterancestors() for k in run):
+            first = run[0]
             if link_density(first, _text_len(first)) < 0.3:
                 return first
     return None

@@ -65,11 +65,13 @@ def teaser_runs(root: Any, cjk: bool) -> list[tuple[Any, list[Any]]]:
             dated = 0
             linky = 0
             for m in members:
-                links = [a for a in m.iter("a") if lo <= _text_len(a) <= hi]
                 total = _text_len(m)
-                if not (1 <= len(links) <= 2 and total <= teaser_max):
+                if total > teaser_max:
+                    continue  # decided before measuring each link
+                link_lens = [n for n in (_text_len(a) for a in m.iter("a")) if lo <= n <= hi]
+                if not 1 <= len(link_lens) <= 2:
                     continue
-                link_share = sum(_text_len(a) for a in links) / (total or 1)
+                link_share = sum(link_lens) / (total or 1)
                 if link_share < 0.2:
                     continue  # a paragraph of prose with a link in it, not a teaser
                 units.append(m)

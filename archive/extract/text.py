@@ -41,8 +41,12 @@ def is_cjk(text: str) -> bool:
     return han > 0 and han * 4 >= visible_len(sample)
 
 
+# str.translate deletes every punctuation mark in one C-level pass: counting is then a length difference.
+_DROP_PUNCT = {ord(ch): None for ch in PUNCT}
+
+
 def punct_count(text: str) -> int:
-    return sum(1 for ch in text if ch in PUNCT)
+    return len(text) - len(text.translate(_DROP_PUNCT))
 
 
 def looks_binary(data: bytes) -> bool:
@@ -56,5 +60,4 @@ def looks_binary(data: bytes) -> bool:
     return control * 20 > len(head)
 
 
-def count_punct(text: str) -> int:
-    return sum(text.count(ch) for ch in PUNCT)
+count_punct = punct_count
