@@ -48,7 +48,8 @@ JUNK_TAGS = (
 )
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
-_C0 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# C0 and C1 controls and non-characters: never text. Removed once here, so the hot text loops need not.
+_C0 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _HUGE_TAG = re.compile(r"<[a-zA-Z][^<>]{8000,}>")
 _PARSER = etree.HTMLParser(
     remove_comments=True, remove_pis=True, huge_tree=False, no_network=True, recover=True
@@ -74,8 +75,9 @@ def parse(text: str) -> Any:
 
 
 def tag_of(el: Any) -> str:
+    # lxml's HTML parser already lower-cases tag names, and nothing here creates elements: no .lower().
     tag = el.tag
-    return tag.lower() if isinstance(tag, str) else ""
+    return tag if isinstance(tag, str) else ""
 
 
 @dataclass
@@ -90,7 +92,8 @@ class Line:
     images: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.length = visible_len(self.text)
+        # The text comes from collapse(): single spaces are its only whitespace.
+        self.length = len(self.text) - self.text.count(" ")
 
     @property
     def link_density(self) -> float:
@@ -110,6 +113,8 @@ def lines(root: Any, skip: Any = None, with_images: bool = False) -> Iterator[Li
 
     def flush() -> Line | None:
         nonlocal parts, link_len, images
+        if not parts and not images:
+            return None  # most block boundaries close nothing (link_len only grows with parts)
         text = collapse("".join(parts))
         line = Line(text, link_len, blocks[-1], heading[-1], images=images) if (text or images) else None
         parts, link_len, images = [], 0, []

@@ -66,7 +66,8 @@ def _converter(config: str) -> Any:
 
 def chinese_script(text: str) -> str:
     """``zh-Hant`` when converting to Simplified changes more characters than converting to Traditional."""
-    sample = "".join(ch for ch in text[:4000] if "\u3400" <= ch <= "\u9fff")[:1500]
+    # 600 Han characters tell the scripts apart (a Traditional text changes ~1 in 6 under t2s); more only costs.
+    sample = "".join(ch for ch in text[:2000] if "\u3400" <= ch <= "\u9fff")[:600]
     if not sample:
         return "zh-Hans"
     to_s = _converter("t2s").convert(sample)

@@ -15,6 +15,7 @@ Everything removed is reported verbatim (whitespace collapsed) in the record's `
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -158,6 +159,7 @@ _PHRASE = re.compile(r"^[\u4e00-\u9fff\w]{4,24}$(?<![网網报報站台局委厅
 _PUBLIC = re.compile(r"\.(?:gov|edu|org|mil|ac)(?:\.[a-z]{2})?$|\.(?:gov|edu)$")
 
 
+@lru_cache(maxsize=4096)  # a page repeats its link hosts; urlsplit is the cost
 def host_of(url: str | None) -> str:
     try:
         host = urlsplit(url or "").hostname or ""

@@ -21,8 +21,8 @@ def clean(text: str | None) -> str:
 
 
 def collapse(text: str) -> str:
-    """Whitespace collapsed without NFC (for hot loops on text already normalised)."""
-    return _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+    """Whitespace collapsed, for hot loops on the parsed page's text (dom.parse removed its controls)."""
+    return _SPACES.sub(" ", text).strip()
 
 
 def visible_len(text: str) -> int:
