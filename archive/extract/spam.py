@@ -56,13 +56,21 @@ _HIDDEN_STYLE = re.compile(
     r"opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)",
     re.I,
 )
-_CSS_HIDING = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*hidden|(?:left|top|text-indent|margin-left|margin-top)\s*:\s*-\d{3,}"
-    r"|(?:width|height|font-size)\s*:\s*0(?:px|em|%)?\s*[;}!]"
+# Hiding declarations in a stylesheet, one pattern per property: each starts with a literal, which the
+# regex engine finds by fast search, where one alternation is tried at every position (3x slower).
+_CSS_HIDING = tuple(
+    re.compile(p)
+    for p in (
+        r"display\s*:\s*none",
+        r"visibility\s*:\s*hidden",
+        *(rf"{prop}\s*:\s*-\d{{3,}}" for prop in ("left", "top", "text-indent", "margin-left", "margin-top")),
+        *(rf"{prop}\s*:\s*0(?:px|em|%)?\s*[;}}!]" for prop in ("width", "height", "font-size")),
+    )
 )
 _SIMPLE_SELECTOR = re.compile(r"^\s*(?:[a-z0-9]*)?([.#])([\w-]+)\s*$", re.I)
 
 
+@lru_cache(maxsize=8192)  # the same line is judged by several stages (title, lines, hidden blocks)
 def term_hits(text: str) -> int:
     hits = len(_TERM_RE.findall(text))
     hits += len(_LATIN_TERM_RE.findall(text))
@@ -115,7 +123,7 @@ def hidden_selectors(style_texts: list[str]) -> tuple[set[str], set[str]]:
     for css in style_texts:
         css = css[:300_000].lower()
         # Find the hiding declarations first (one scan for literal-led patterns), then read their selectors.
-        for m in _CSS_HIDING.finditer(css):
+        for m in (m for pattern in _CSS_HIDING for m in pattern.finditer(css)):
             opening = css.rfind("{", 0, m.start())
             if opening < 0 or css.rfind("}", 0, m.start()) > opening:
                 continue  # not inside a rule body
