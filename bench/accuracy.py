@@ -63,6 +63,10 @@ TRUTH_NOTES = [
     "the page's 责任编辑 (焦鹏, 孔德明); the writers the SPEC asks for are `评论员 罗博 萧海川` and `半月谈记者 史卫燕`.",
     "zh-dev `cwced-05e98007-….html`: `发布日期： 7/5/2005 9:23:57 PM` on a US-based site whose text says "
     "`2005年07月03日报道`; the truth reads it day-first (2005-05-07), month-first gives 2005-07-05.",
+    "zh-dev `htmldate-baike.baidu.com.tanya.html` (date): an encyclopedia entry with no publish date; the truth "
+    "takes its last-edit time (`<meta itemprop=dateUpdate>`, 最近更新), which the SPEC's publish time is not "
+    "(absent values are null, never a guess); our extractor gives 2017-07-19 from the entry's reference list, "
+    "which is wrong either way.",
 ]
 
 
