@@ -732,3 +732,13 @@ def test_a_broken_tags_attribute_is_not_a_field_value() -> None:
     meta_mod.read_lines(['作者： size="20" 来源： size="20" 发布日期： 7/5/2005 9:23:57 PM'], fields)
     assert fields.source is None and fields.author is None
     assert fields.published_at == "2005-07-05T21:23:57"
+
+
+def test_a_citation_access_date_is_not_a_publish_date() -> None:
+    for line in ("蔡健雅新专辑发布 ．网易[引用日期2017-07-19]", "参考资料 访问日期2019-03-02"):
+        fields = meta_mod.Fields()
+        meta_mod.read_lines([line], fields)
+        assert fields.published_at is None, line
+    fields = meta_mod.Fields()
+    meta_mod.read_lines(["发布日期：2021-01-19 15:38"], fields)
+    assert fields.published_at == "2021-01-19T15:38"

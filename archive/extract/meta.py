@@ -90,7 +90,8 @@ DATE_RE = re.compile(
     r"|(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>(?:19|20)\d{2})(?!\d))" + _TIME
 )
 LABELLED_DATE_RE = re.compile(
-    r"(?:"
+    # A citation's access date ("[引用日期2017-07-19]", 访问日期), a birth date or a deadline is not the page's.
+    r"(?<!引用)(?<!访问)(?<!訪問)(?<!检索)(?<!檢索)(?<!出生)(?<!截止)(?:"
     + "|".join(sorted(map(re.escape, DATE_LABELS), key=len, reverse=True))
     + r"|发表于|發表於|发布于|發佈於|Posted|Published)"
     r"\s*(?:[:：]|on|at)?\s*(?=\d)"
