@@ -65,8 +65,8 @@ TRUTH_NOTES = [
     "`2005年07月03日报道`; the truth reads it day-first (2005-05-07), month-first gives 2005-07-05.",
     "zh-dev `htmldate-baike.baidu.com.tanya.html` (date): an encyclopedia entry with no publish date; the truth "
     "takes its last-edit time (`<meta itemprop=dateUpdate>`, 最近更新), which the SPEC's publish time is not "
-    "(absent values are null, never a guess); our extractor gives 2017-07-19 from the entry's reference list, "
-    "which is wrong either way.",
+    "(absent values are null, never a guess); our extractor gives 1975-01-28, the birth date in the entry's "
+    "infobox (the date line nearest the headline), which is wrong either way.",
 ]
 
 
