@@ -46,7 +46,7 @@ from archive import dedup, search
 from archive.article import JSON_FIELDS, STORED_FIELDS, Article
 from archive.db import open_db
 from archive.errors import ArchiveError
-from archive.page import Page
+from archive.page import Page, is_html
 from archive.payloads import compress, payload_digest
 from archive.profiles import Profiles, with_profiles
 from archive.profiles import save as save_profiles
@@ -58,7 +58,6 @@ IngestStatus = Literal["new", "updated", "unchanged", "duplicate", "listing", "o
 Extractor = Callable[[Page], Article]
 
 DEFAULT_BATCH_SIZE = 200
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 RECORD_COLUMNS = STORED_FIELDS
 JSON_COLUMNS = frozenset(JSON_FIELDS)
 
@@ -91,11 +90,7 @@ def iso_utc(moment: datetime) -> str:
 
 
 def looks_like_html(page: Page) -> bool:
-    ctype = page.content_type
-    if ctype is not None:
-        return ctype in HTML_TYPES
-    head = page.body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith(b"<")
+    return is_html(page.header("content-type"), page.body)
 
 
 def skip_reason(page: Page) -> str | None:

@@ -26,6 +26,22 @@ def normalize_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | N
     return tuple((str(k), str(v)) for k, v in items)
 
 
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def media_type(content_type: str | None) -> str | None:
+    """``text/html; charset=gbk`` -> ``text/html``."""
+    return content_type.split(";", 1)[0].strip().lower() if content_type else None
+
+
+def is_html(content_type: str | None, head: bytes) -> bool:
+    """An HTML response: by its media type, or (none declared) by its first bytes starting with markup."""
+    mtype = media_type(content_type)
+    if mtype:
+        return mtype in HTML_TYPES
+    return head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -56,8 +72,7 @@ class Page:
 
     @property
     def content_type(self) -> str | None:
-        value = self.header("content-type")
-        return value.split(";", 1)[0].strip().lower() if value else None
+        return media_type(self.header("content-type"))
 
     @property
     def charset(self) -> str | None:

@@ -30,7 +30,7 @@ from warcio.recordloader import ArcWarcRecord
 
 from archive import runs
 from archive.errors import BadInput
-from archive.page import Page
+from archive.page import Page, is_html
 from archive.payloads import decompress, payload_digest
 
 # Headers that describe the bytes on the wire, not the payload stored (which is decoded). A WARC export
@@ -43,7 +43,6 @@ REQUESTED_URL_HEADER = "X-News-Archive-Requested-URL"
 # record (which comes earlier in the file; WARC-Concurrent-To names it too). Import makes them one Page again.
 PART_OF_HEADER = "X-News-Archive-Part-Of"
 
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _DECODABLE = {"", "identity", "gzip", "x-gzip", "deflate", "br"}
 _DRAIN = 1 << 16
 DEFAULT_BATCH = 100
@@ -95,10 +94,7 @@ def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
 
 
 def _is_html(headers: Sequence[tuple[str, str]], head: bytes) -> bool:
-    ctype = (_header(headers, "Content-Type") or "").split(";", 1)[0].strip().lower()
-    if ctype:
-        return ctype in HTML_TYPES
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(b"<")
+    return is_html(_header(headers, "Content-Type"), head)
 
 
 def _warc_date(value: str | None) -> datetime:
