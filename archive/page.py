@@ -42,6 +42,15 @@ def is_html(content_type: str | None, head: bytes) -> bool:
     return head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
+def header_value(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` among (name, value) pairs, case-insensitively, or None."""
+    lname = name.lower()
+    for k, v in headers:
+        if k.lower() == lname:
+            return v
+    return None
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -59,11 +68,7 @@ class Page:
 
     def header(self, name: str) -> str | None:
         """The first value of a header, case-insensitively, or None."""
-        lname = name.lower()
-        for k, v in self.headers:
-            if k.lower() == lname:
-                return v
-        return None
+        return header_value(self.headers, name)
 
     @property
     def effective_url(self) -> str:

@@ -30,7 +30,7 @@ from warcio.recordloader import ArcWarcRecord
 
 from archive import runs
 from archive.errors import BadInput
-from archive.page import Page, is_html
+from archive.page import Page, header_value, is_html
 from archive.payloads import decompress, payload_digest
 
 # Headers that describe the bytes on the wire, not the payload stored (which is decoded). A WARC export
@@ -85,16 +85,8 @@ def restore_headers(headers: Sequence[tuple[str, str]]) -> list[tuple[str, str]]
     return out
 
 
-def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
-    lname = name.lower()
-    for k, v in headers:
-        if k.lower() == lname:
-            return v
-    return None
-
-
 def _is_html(headers: Sequence[tuple[str, str]], head: bytes) -> bool:
-    return is_html(_header(headers, "Content-Type"), head)
+    return is_html(header_value(headers, "Content-Type"), head)
 
 
 def _warc_date(value: str | None) -> datetime:
@@ -211,7 +203,11 @@ class WarcReader:
                 self._done += 1
                 if page is not None:
                     headers = record.rec_headers
-                    yield page, headers.get_header("WARC-Record-ID") or "", headers.get_header(PART_OF_HEADER)
+                    yield (
+                        page,
+                        headers.get_header("WARC-Record-ID") or "",
+                        headers.get_header(PART_OF_HEADER),
+                    )
             end = iterator.offset
         except ArchiveLoadFailed as exc:
             message = " ".join(str(exc).split())
@@ -290,18 +286,18 @@ class WarcReader:
         except (TypeError, ValueError):
             self.report.skipped["response with a bad status line"] += 1
             return None
-        if 300 <= status < 400 and _header(headers, "Location"):
+        if 300 <= status < 400 and header_value(headers, "Location"):
             from urllib.parse import urljoin
 
-            target = urljoin(url, _header(headers, "Location") or "")
+            target = urljoin(url, header_value(headers, "Location") or "")
             self.redirects[target] = self.redirects.get(url, url)
             self.report.skipped["redirect"] += 1
             return None
-        requested = _header(headers, REQUESTED_URL_HEADER)
+        requested = header_value(headers, REQUESTED_URL_HEADER)
         headers = restore_headers(headers)
         if revisit:
             return self._revisit(record, url, requested, status, headers)
-        encoding = (_header(headers, "Content-Encoding") or "").strip().lower()
+        encoding = (header_value(headers, "Content-Encoding") or "").strip().lower()
         if encoding not in _DECODABLE:
             self.report.skipped[f"content encoding {encoding}"] += 1
             return None
