@@ -13,7 +13,7 @@ from __future__ import annotations
 from archive.article import Article
 from archive.page import Page
 
-PARSER_VERSION = "1.4.5"
+PARSER_VERSION = "1.4.6"
 
 
 def extract(page: Page) -> Article:

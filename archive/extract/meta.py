@@ -136,6 +136,11 @@ class Found:
     start: int
 
 
+def is_label(word: str) -> bool:
+    """A metadata label of any field (来源, 作者, 发布时间, 浏览量, 责编, ...)."""
+    return word in _KIND
+
+
 def find_dates(text: str) -> list[tuple[re.Match[str], str]]:
     out = []
     for m in DATE_RE.finditer(text):

@@ -16,6 +16,7 @@ from archive.extract import meta as meta_mod
 from archive.extract import spam as spam_mod
 from archive.extract.decode import decode
 from archive.extract.dom import JUNK_TAGS, MAX_CHARS, Line, absolute, lines, parse
+from archive.extract.facts import in_fact_cell
 from archive.extract.pagetype import classify
 from archive.extract.sanitize import caption_for, render
 from archive.extract.text import clean, is_cjk, looks_binary
@@ -46,6 +47,18 @@ _DATE_META = (
     "firstpublishedtime",
     "weibo:article:create_at",
     "article:modified_time",
+)
+# A page's machine-readable last-modified date (schema.org itemprop, Open Graph, Dublin Core, sitemap-style).
+_MODIFIED_META = (
+    "datemodified",
+    "dateupdate",
+    "dateupdated",
+    "og:updated_time",
+    "dcterms.modified",
+    "dc.date.modified",
+    "lastmod",
+    "last-modified",
+    "lastmodified",
 )
 _ISO_TZ = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?([0-3]\d)(?:/|_|\.|$)")
@@ -95,6 +108,10 @@ class _Head:
                 content = el.get("content")
                 if key and content and key not in self.metas:
                     self.metas[key] = content
+                # <meta property="article:published" itemprop="datePublished dateCreated">: the schema.org
+                # names too (itemprop is a list of names).
+                for prop in (el.get("itemprop") or "").lower().split() if content else ():
+                    self.metas.setdefault(prop, content)
             elif tag == "script":
                 text = el.text or ""
                 if (el.get("type") or "").lower() == "application/ld+json":
@@ -169,6 +186,19 @@ def _structured_date(head: _Head, root: Any) -> str | None:
                 return iso
         break
     return None
+
+
+def _modified_date(head: _Head) -> str | None:
+    """The last-modified date the page declares in its metadata (``article:modified_time`` is read with the
+    publish dates already, as the last resort among them)."""
+    for key in _MODIFIED_META:
+        value = head.metas.get(key)
+        if value:
+            iso = _iso_from_machine(value)
+            if iso:
+                return iso
+    value = head.ld("dateModified")
+    return _iso_from_machine(value) if isinstance(value, str) else None
 
 
 def _iso_from_machine(value: str) -> str | None:
@@ -355,6 +385,10 @@ def run(page: Page, parser_version: str) -> Article:
         m = _URL_DATE.search(page.effective_url or "")
         if m:
             published = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    if published is None:
+        # No publish date anywhere (an encyclopedia entry, a reference page): the text archived is the
+        # version published at its declared last modification, as htmldate also takes by default.
+        published = _modified_date(head)
     title_norm = _norm(art.title or "")
     bylines = _find_author(
         fields,
@@ -681,15 +715,16 @@ def _nearest_date(
     spam_lines: set[str],
     month_names: bool = False,
 ) -> str | None:
-    """The date shown closest to the headline (or the body start), outside link lists and prose.
+    """The date shown closest to the headline (or the body start), outside link lists, prose and facts.
 
     ``month_names``: English datelines ("Posted on May 20, 2006 at 9:14 pm") instead of numeric dates.
 
-    Archive calendars and "related" lists are links; the body's prose mentions other dates; the date a page
-    shows for itself sits by the headline, or for blogs in the line under the post.
+    Archive calendars and "related" lists are links; the date a page shows for itself sits by the headline,
+    or for blogs in the line under the post. Dates in a sentence of prose or in a table of facts (an
+    infobox's 出生日期) are about the story's subject, never the page's publish date, however close.
     """
     anchor = title_idx if title_idx >= 0 else body_start
-    best: tuple[float, str] | None = None
+    found_at: list[tuple[float, int, str]] = []
     ranges = list(range(max(0, anchor - 25), min(len(all_lines), body_start + 3)))
     ranges += [
         i for i in range(body_start + 3, min(body_end - 3, body_start + 40)) if all_lines[i].length <= 60
@@ -702,17 +737,28 @@ def _nearest_date(
         found = meta_mod.find_month_dates(ln.text) if month_names else meta_mod.find_dates(ln.text)
         if not found:
             continue
+        if "。" in ln.text or ("，" in ln.text and not meta_mod.is_field_line(ln.text)):
+            continue  # a date mentioned in prose, not the page's own dateline
         iso = found[0][1]
         distance = float(abs(i - anchor)) + (0.5 if i < anchor else 0.0) + (3.0 if i >= body_end else 0.0)
         if body_start + 3 <= i < body_end - 3:
             distance += 1.0  # a short date line inside the content (a blog post's footer)
         if "T" not in iso:
             distance += 0.25
-        if "。" in ln.text or "，" in ln.text:
-            distance += 3.0  # a date mentioned in prose, not the page's own dateline
-        if best is None or distance < best[0]:
-            best = (distance, iso)
-    return best[1] if best else None
+        found_at.append((distance, i, iso))
+    # Nearest first; on a tie the earlier candidate (sorted() is stable).
+    for _, i, iso in sorted(found_at, key=lambda c: c[0]):
+        if not _is_fact_line(all_lines, all_lines[i]):
+            return iso
+    return None
+
+
+def _is_fact_line(all_lines: list[Line], line: Line) -> bool:
+    """A line giving a fact of a key/value table, here or (the same text repeated: an entry's summary box
+    shows its infobox's 出生日期 again, unlabelled) elsewhere on the page."""
+    if in_fact_cell(line.block):
+        return True
+    return any(o is not line and o.text == line.text and in_fact_cell(o.block) for o in all_lines)
 
 
 def _near_title_lines(all_lines: list[Line], node_set: set[Any], spam_lines: set[str]) -> list[str]:
