@@ -64,9 +64,9 @@ TRUTH_NOTES = [
     "zh-dev `cwced-05e98007-….html`: `发布日期： 7/5/2005 9:23:57 PM` on a US-based site whose text says "
     "`2005年07月03日报道`; the truth reads it day-first (2005-05-07), month-first gives 2005-07-05.",
     "zh-dev `htmldate-baike.baidu.com.tanya.html` (date): an encyclopedia entry with no publish date; the truth "
-    "takes its last-edit time (`<meta itemprop=dateUpdate>`, 最近更新), which the SPEC's publish time is not "
-    "(absent values are null, never a guess); our extractor gives 1975-01-28, the birth date in the entry's "
-    "infobox (the date line nearest the headline), which is wrong either way.",
+    "takes its last-edit time (`<meta itemprop=dateUpdate>`, 最近更新). Since parser 1.4.6 we give the same: the "
+    "infobox birth date (1975-01-28) is a fact, not the page's date, and a page with no publish date falls back "
+    "to its declared last-modified date (docs/extraction.md, Publish date).",
 ]
 
 
