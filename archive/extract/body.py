@@ -80,13 +80,17 @@ def _line_score(line: Line, cjk: bool) -> float:
     return score * (1.0 - line.link_density) ** 2
 
 
-def score_blocks(all_lines: list[Line], cjk: bool) -> dict[Any, float]:
+def score_blocks(all_lines: list[Line], cjk: bool, own: dict[Any, float] | None = None) -> dict[Any, float]:
+    """Each block's score, flowed from its lines to it and its ancestors; ``own`` (when given) gets each
+    block's own lines' scores alone."""
     scores: dict[Any, float] = {}
     for line in all_lines:
         s = _line_score(line, cjk)
         if s <= 0:
             continue
         el = line.block
+        if own is not None:
+            own[el] = own.get(el, 0.0) + s
         tag = tag_of(el)
         if tag not in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "span", "font", "strong", "b"):
             scores[el] = scores.get(el, 0.0) + s
@@ -117,13 +121,24 @@ def _text_len(node: Any) -> int:
     return subtree_text_len(node)
 
 
-def best_node(all_lines: list[Line], cjk: bool) -> tuple[Any, float]:
-    scores = score_blocks(all_lines, cjk)
+def best_node(
+    all_lines: list[Line],
+    cjk: bool,
+    scores: dict[Any, float] | None = None,
+    own: dict[Any, float] | None = None,
+) -> tuple[Any, float]:
+    """The content block and its score; ``scores`` and ``own`` as score_blocks gives them, when the caller
+    has them already."""
+    if scores is None or own is None:
+        own = {}
+        scores = score_blocks(all_lines, cjk, own)
     if not scores:
         return None, 0.0
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:30]
     best, best_score = None, 0.0
     for node, score in ranked:
+        if score <= best_score:
+            break  # a node's final score never exceeds its score: none further down can win
         tl = _text_len(node)
         final = score * (1.0 - link_density(node, tl))
         if tag_of(node) in ("body", "html"):
@@ -135,23 +150,36 @@ def best_node(all_lines: list[Line], cjk: bool) -> tuple[Any, float]:
         if final > best_score:
             best, best_score = node, final
     if best is not None:
-        best = _widen(best, all_lines, cjk)
+        best = _widen(best, own)
     return best, best_score
 
 
-def _widen(node: Any, all_lines: list[Line], cjk: bool) -> Any:
+def _document_order(elements: Any) -> list[Any]:
+    """The elements sorted in document order (by their path of child indexes from the root)."""
+    keys: dict[Any, tuple[int, ...]] = {}
+
+    def key(el: Any) -> tuple[int, ...]:
+        # Iterative: markup can nest 10,000 deep. Climb to the first ancestor already keyed, then key down.
+        chain = []
+        while el is not None and el not in keys:
+            chain.append(el)
+            el = el.getparent()
+        got = keys[el] if el is not None else ()
+        for child in reversed(chain):
+            parent = child.getparent()
+            got = keys[child] = got + (parent.index(child),) if parent is not None else ()
+        return got
+
+    return sorted(elements, key=key)
+
+
+def _widen(node: Any, own: dict[Any, float]) -> Any:
     """Climb to an ancestor that holds much more article text (bodies split over many sibling blocks).
 
     Decayed scores favour the block holding the most paragraphs directly; a story cut into twenty
     ``<div class="column">`` wrappers needs their common ancestor.
     """
-    own: dict[Any, float] = {}
-    for line in all_lines:
-        s = _line_score(line, cjk)
-        if s > 0:
-            own[line.block] = own.get(line.block, 0.0) + s
-
-    excluded: dict[Any, bool] = {}  # the climb walks nested subtrees: judge each element's hint once
+    excluded: dict[Any, bool] = {}  # many blocks share ancestors: judge each element's hint once
 
     def is_excluded(d: Any) -> bool:
         got = excluded.get(d)
@@ -160,16 +188,23 @@ def _widen(node: Any, all_lines: list[Line], cjk: bool) -> Any:
             got = excluded[d] = bool(_COMMENT_ATTR.search(hint)) and not _ARTICLE_HINT.search(hint)
         return got
 
+    # Each scored block's own score counts for itself and for every ancestor up to (not beyond) the first
+    # excluded element on the way (comment threads, sidebars and footers are not their ancestors' article
+    # text, though an excluded element's own total still counts its text). Blocks are taken in document
+    # order, so every total adds the same numbers in the same order as walking the ancestor's subtree would.
+    totals: dict[Any, float] = {}
+    for block in _document_order(own):
+        s = own[block]
+        el = block
+        while el is not None:
+            totals[el] = totals.get(el, 0.0) + s
+            if el.get("class") or el.get("id"):
+                if is_excluded(el):
+                    break
+            el = el.getparent()
+
     def total(el: Any) -> float:
-        # Comment threads, sidebars and footers under the ancestor do not count as its article text.
-        got = 0.0
-        walker = etree.iterwalk(el, events=("start",))
-        for _, d in walker:
-            if d is not el and isinstance(d.tag, str) and (d.get("class") or d.get("id")) and is_excluded(d):
-                walker.skip_subtree()
-                continue
-            got += own.get(d, 0.0)
-        return got
+        return totals.get(el, 0.0)
 
     best, best_total = node, total(node)
     cursor = node
@@ -303,12 +338,15 @@ def image_src(img: Any) -> str | None:
     return src or None
 
 
-def siblings_like(node: Any, scores_node: float, all_lines: list[Line], cjk: bool) -> list[Any]:
+def siblings_like(
+    node: Any, scores_node: float, all_lines: list[Line], cjk: bool, scores: dict[Any, float] | None = None
+) -> list[Any]:
     """Siblings of the content node that carry article text as well (split bodies)."""
     parent = node.getparent()
     if parent is None:
         return [node]
-    scores = score_blocks(all_lines, cjk)
+    if scores is None:
+        scores = score_blocks(all_lines, cjk)
     out = []
     for sib in parent:
         if sib is node:

@@ -290,14 +290,16 @@ def run(page: Page, parser_version: str) -> Article:
     all_lines = list(lines(root))
     page_text = " ".join(line.text for line in all_lines)
     cjk = is_cjk(page_text)
-    node, score = body_mod.best_node(all_lines, cjk)
+    own_scores: dict[Any, float] = {}
+    block_scores = body_mod.score_blocks(all_lines, cjk, own_scores)  # scored once, read by both steps
+    node, score = body_mod.best_node(all_lines, cjk, block_scores, own_scores)
     # A run of alike posts (blog front pages, threads): the first post is the page's own.
     post = body_mod.first_post(node, cjk) if node is not None else None
     if post is not None:
         node = post
         nodes = [node]  # its sibling posts are other articles, not the rest of this one
     else:
-        nodes = body_mod.siblings_like(node, score, all_lines, cjk) if node is not None else []
+        nodes = body_mod.siblings_like(node, score, all_lines, cjk, block_scores) if node is not None else []
     blocks: list[body_mod.Block] = []
     for n in nodes:
         blocks.extend(body_mod.content_blocks(n, cjk))
