@@ -102,6 +102,8 @@ class Line:
 
 def lines(root: Any, skip: Any = None, with_images: bool = False) -> Iterator[Line]:
     """Text lines of ``root`` in document order; ``skip(el)`` true prunes an element's subtree."""
+    # The hottest loop of extraction (every element of the page, twice): names are bound locally, and a
+    # line is only built where text or an image has gathered (most block boundaries close nothing).
     parts: list[str] = []
     link_len = 0
     images: list[Any] = []
@@ -110,11 +112,11 @@ def lines(root: Any, skip: Any = None, with_images: bool = False) -> Iterator[Li
     heading: list[int] = [0]
     count = 0
     skipped: Any = None
+    block_tags = BLOCK_TAGS
+    heading_tags = HEADING_TAGS
 
     def flush() -> Line | None:
         nonlocal parts, link_len, images
-        if not parts and not images:
-            return None  # most block boundaries close nothing (link_len only grows with parts)
         text = collapse("".join(parts))
         line = Line(text, link_len, blocks[-1], heading[-1], images=images) if (text or images) else None
         parts, link_len, images = [], 0, []
@@ -122,7 +124,9 @@ def lines(root: Any, skip: Any = None, with_images: bool = False) -> Iterator[Li
 
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, el in walker:
-        tag = tag_of(el)
+        tag = el.tag
+        if not isinstance(tag, str):
+            tag = ""
         if event == "start":
             count += 1
             if count > MAX_NODES:
@@ -130,33 +134,42 @@ def lines(root: Any, skip: Any = None, with_images: bool = False) -> Iterator[Li
             if not tag or (skip is not None and el is not root and skip(el)):
                 walker.skip_subtree()
                 skipped = el  # its "end" event still comes: only its tail is read then
-                if tag in BLOCK_TAGS:
+                if tag in block_tags and (parts or images):
                     line = flush()
                     if line:
                         yield line
                 continue
-            if tag in BLOCK_TAGS:
-                line = flush()
-                if line:
-                    yield line
+            if tag in block_tags:
+                if parts or images:
+                    line = flush()
+                    if line:
+                        yield line
                 if tag != "br" and tag != "hr":
                     blocks.append(el)
-                    heading.append(int(tag[1]) if tag in HEADING_TAGS else heading[-1])
-            elif tag == "a":
+                    heading.append(int(tag[1]) if tag in heading_tags else heading[-1])
+                    text = el.text
+                    if text:
+                        parts.append(text)
+                        if in_link:
+                            link_len += visible_len(text)
+                continue
+            if tag == "a":
                 in_link += 1
             elif tag == "img" and with_images:
                 images.append(el)
-            if el.text and tag not in ("br", "hr"):
-                parts.append(el.text)
+            text = el.text
+            if text:
+                parts.append(text)
                 if in_link:
-                    link_len += visible_len(el.text)
+                    link_len += visible_len(text)
         else:
             if el is skipped:
                 skipped = None
-            elif tag in BLOCK_TAGS:
-                line = flush()
-                if line:
-                    yield line
+            elif tag in block_tags:
+                if parts or images:
+                    line = flush()
+                    if line:
+                        yield line
                 if tag != "br" and tag != "hr" and len(blocks) > 1:
                     blocks.pop()
                     heading.pop()
@@ -164,13 +177,15 @@ def lines(root: Any, skip: Any = None, with_images: bool = False) -> Iterator[Li
                 in_link -= 1
             if el is root:
                 break
-            if el.tail:
-                parts.append(el.tail)
+            tail = el.tail
+            if tail:
+                parts.append(tail)
                 if in_link:
-                    link_len += visible_len(el.tail)
-    line = flush()
-    if line:
-        yield line
+                    link_len += visible_len(tail)
+    if parts or images:
+        line = flush()
+        if line:
+            yield line
 
 
 _STRING = etree.XPath("string()")
