@@ -5,7 +5,8 @@ so an archive made by an older release opens and is upgraded in place, in one tr
 
 Tables (all written through :mod:`archive.ingest`, the one write path):
 
-- ``payloads``: raw response bodies, compressed, keyed by their digest, so an unchanged refetch stores nothing new.
+- ``payloads``: raw response bodies, compressed (against a page of the same host), keyed by their digest, so an
+  unchanged refetch stores nothing new.
 - ``responses``: every fetch (url, final_url, status, headers, fetched_at, payload digest, run), and what parsing
   made of it (parse_status, parse_error, parser_version, article_id). Stored before extraction runs.
 - ``articles``: the deduplicated records (SPEC fields plus site, hashes, simhash, revision count).
@@ -29,7 +30,7 @@ from archive.errors import ArchiveError, NotAnArchive
 
 # Stored in PRAGMA application_id so a foreign SQLite file is told apart from an archive ("NWSA").
 APPLICATION_ID = 0x4E575341
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -179,8 +180,95 @@ def _v1(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v2(conn: sqlite3.Connection) -> None:
+    """Release 0.2: a third of the size. Payloads are compressed against a page of their host
+    (archive/payloads.py), body_html against the row's body (archive/stored_html.py), and the search index's
+    compressed copy of what it indexed (articles_fts_indexed) is dropped: the articles' rows are that text.
+
+    Payloads stored by 0.1 stay zlib (readable as ever; only new ones use dictionaries).
+    """
+    run_script(
+        conn,
+        """
+        -- Compressed with this payload's body as dictionary (NULL: compressed alone).
+        ALTER TABLE payloads ADD COLUMN dict TEXT REFERENCES payloads(digest);
+        -- The host this payload is the compression dictionary of (NULL for most).
+        ALTER TABLE payloads ADD COLUMN dict_for TEXT;
+        CREATE INDEX payloads_dict_for ON payloads(dict_for) WHERE dict_for IS NOT NULL;
+        """,
+    )
+    _pack_stored_body_html(conn)
+    _drop_indexed_copy(conn)
+    # The near-copy band index by article rowid (not its 16-character id) and 32-bit band values: half the
+    # size. A 0.1 value's low 32 bits are the value archive.dedup computes now.
+    run_script(
+        conn,
+        """
+        CREATE TABLE simhash_bands_v2 (
+            band INTEGER NOT NULL,
+            value INTEGER NOT NULL,           -- signed 32-bit hash of the band's MinHash rows
+            article INTEGER NOT NULL,         -- articles.rowid
+            PRIMARY KEY (band, value, article)
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO simhash_bands_v2 (band, value, article)
+            SELECT b.band, (b.value & 4294967295) - (CASE WHEN b.value & 2147483648 THEN 4294967296 ELSE 0 END),
+                a.rowid
+            FROM simhash_bands b JOIN articles a ON a.id = b.article_id;
+        DROP TABLE simhash_bands;
+        ALTER TABLE simhash_bands_v2 RENAME TO simhash_bands;
+        """,
+    )
+
+
+def _pack_stored_body_html(conn: sqlite3.Connection) -> None:
+    from archive.stored_html import pack_body_html
+
+    last = -1
+    while True:  # in chunks: an archive is never held in memory whole
+        rows = conn.execute(
+            "SELECT rowid, body_html, body FROM articles WHERE rowid > ? AND typeof(body_html) = 'text'"
+            " ORDER BY rowid LIMIT 1000",
+            (last,),
+        ).fetchall()
+        if not rows:
+            return
+        conn.executemany(
+            "UPDATE articles SET body_html = ? WHERE rowid = ?",
+            [(pack_body_html(html, body), rowid) for rowid, html, body in rows],
+        )
+        last = rows[-1][0]
+
+
+def _drop_indexed_copy(conn: sqlite3.Connection) -> None:
+    """From here on the index holds each article's current row. 0.1 kept what it indexed beside the index; an
+    entry that differs from its article's row (or an article never indexed) is brought up to date with it."""
+    import json
+    import zlib
+
+    from archive import search
+
+    last = -1
+    while True:
+        rows = conn.execute(
+            "SELECT rowid, article_id, source FROM articles_fts_indexed WHERE rowid > ? ORDER BY rowid LIMIT 1000",
+            (last,),
+        ).fetchall()
+        if not rows:
+            break
+        for rowid, article_id, source in rows:
+            title, body = json.loads(zlib.decompress(source).decode("utf-8"))
+            search.index_article(conn, article_id, search.Indexed(rowid, title, body))
+        last = rows[-1][0]
+    missing = conn.execute(
+        "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM articles_fts_indexed)"
+    ).fetchall()
+    for (article_id,) in missing:
+        search.index_article(conn, article_id, None)
+    conn.execute("DROP TABLE articles_fts_indexed")
+
+
 # MIGRATIONS[n] upgrades a database at user_version n to n + 1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _v1}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _v1, 1: _v2}
 
 
 def _is_sqlite_file(path: Path) -> bool:

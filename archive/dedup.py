@@ -132,7 +132,11 @@ def minhash(shingle_set: frozenset[int], size: int) -> list[int]:
 
 
 def band_keys(signature: list[int], config: DedupConfig = DEFAULT_CONFIG) -> list[tuple[int, int]]:
-    """(band number, signed 64-bit hash of the band's rows) for each band of the signature."""
+    """(band number, signed 32-bit hash of the band's rows) for each band of the signature.
+
+    32 bits are plenty: two articles sharing a band by accident (one chance in four billion per band) are only
+    a candidate more, dropped by the verification; and they halve the band index's size.
+    """
     if len(signature) < config.signature_size:
         return []
     keys = []
@@ -140,7 +144,8 @@ def band_keys(signature: list[int], config: DedupConfig = DEFAULT_CONFIG) -> lis
     for band in range(config.bands):
         rows = b"".join(v.to_bytes(8, "little") for v in signature[band * r : (band + 1) * r])
         digest = hashlib.blake2b(rows, digest_size=8).digest()
-        keys.append((band, int.from_bytes(digest, "little", signed=True)))
+        # The low half of the 64-bit value release 0.1 stored (the v2 migration keeps its bands this way).
+        keys.append((band, int.from_bytes(digest[:4], "little", signed=True)))
     return keys
 
 
@@ -207,22 +212,32 @@ def jaccard_sets(a: frozenset[Any], b: frozenset[Any]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
+def _rowid(conn: sqlite3.Connection, article_id: str) -> int | None:
+    row = conn.execute("SELECT rowid FROM articles WHERE id = ?", (article_id,)).fetchone()
+    return None if row is None else int(row[0])
+
+
 def add_bands(conn: sqlite3.Connection, article_id: str, fp: Fingerprint) -> None:
+    """Index an article's bands (it must be in ``articles``: the index refers to its rowid, half the size of
+    its id)."""
+    rowid = _rowid(conn, article_id)
+    if rowid is None:
+        raise LookupError(f"no article {article_id} to index the bands of")
     conn.executemany(
-        "INSERT OR IGNORE INTO simhash_bands (band, value, article_id) VALUES (?, ?, ?)",
-        [(band, value, article_id) for band, value in fp.bands],
+        "INSERT OR IGNORE INTO simhash_bands (band, value, article) VALUES (?, ?, ?)",
+        [(band, value, rowid) for band, value in fp.bands],
     )
 
 
 def remove_bands(conn: sqlite3.Connection, article_id: str, config: DedupConfig = DEFAULT_CONFIG) -> None:
     # No index on article_id alone: the bands are recomputed from the body to find the rows by primary key.
-    row = conn.execute("SELECT title, body FROM articles WHERE id = ?", (article_id,)).fetchone()
+    row = conn.execute("SELECT rowid, title, body FROM articles WHERE id = ?", (article_id,)).fetchone()
     if row is None:
         return
-    old = fingerprint(row[0], row[1], config)
+    old = fingerprint(row[1], row[2], config)
     conn.executemany(
-        "DELETE FROM simhash_bands WHERE band = ? AND value = ? AND article_id = ?",
-        [(band, value, article_id) for band, value in old.bands],
+        "DELETE FROM simhash_bands WHERE band = ? AND value = ? AND article = ?",
+        [(band, value, row[0]) for band, value in old.bands],
     )
 
 
@@ -233,8 +248,8 @@ def candidates(conn: sqlite3.Connection, fp: Fingerprint, config: DedupConfig = 
     where = " OR ".join(["(band = ? AND value = ?)"] * len(fp.bands))
     params: list[int] = [x for key in fp.bands for x in key]
     rows = conn.execute(
-        f"SELECT article_id, count(*) AS n FROM simhash_bands WHERE {where} "
-        "GROUP BY article_id ORDER BY n DESC, article_id LIMIT ?",
+        f"SELECT a.id, count(*) AS n FROM simhash_bands b JOIN articles a ON a.rowid = b.article WHERE {where}"
+        " GROUP BY b.article ORDER BY n DESC, a.id LIMIT ?",
         [*params, config.max_candidates],
     ).fetchall()
     return [r[0] for r in rows]

@@ -26,7 +26,7 @@ from warcio.warcwriter import WARCWriter
 
 from archive import __version__
 from archive.article import RECORD_KEYS
-from archive.payloads import decompress
+from archive.payloads import read_stored
 from archive.records import iter_records
 from archive.warc import ORIG_PREFIX, PART_OF_HEADER, REQUESTED_URL_HEADER, WIRE_HEADERS, reason_phrase
 
@@ -106,7 +106,8 @@ def _responses(conn: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:
     last = 0
     while True:
         rows = conn.execute(
-            "SELECT r.id, r.url, r.final_url, r.status, r.headers, r.fetched_at, p.codec, p.data, r.part_of"
+            "SELECT r.id, r.url, r.final_url, r.status, r.headers, r.fetched_at, p.codec, p.dict, p.data,"
+            " r.part_of"
             " FROM responses r JOIN payloads p ON p.digest = r.payload_digest"
             " WHERE r.id > ? ORDER BY r.id LIMIT ?",
             (last, _CHUNK),
@@ -131,8 +132,19 @@ def export_warc(db: Connection, out: IO[bytes], *, gzip: bool = True, filename: 
     count = 0
     # The last first page's response id and WARC-Record-ID: its parts were stored (so come) right after it.
     first_page: tuple[int, str] | None = None
-    for rid, url, final_url, status, headers_json, fetched_at, codec, data, part_of in _responses(conn):
-        body = decompress(codec, data)
+    for (
+        rid,
+        url,
+        final_url,
+        status,
+        headers_json,
+        fetched_at,
+        codec,
+        dict_digest,
+        data,
+        part_of,
+    ) in _responses(conn):
+        body = read_stored(conn, codec, dict_digest, data)
         headers = [(str(k), str(v)) for k, v in json.loads(headers_json or "[]")]
         http = StatusAndHeaders(
             f"{status} {reason_phrase(status)}",

@@ -47,10 +47,11 @@ from archive.article import JSON_FIELDS, STORED_FIELDS, Article
 from archive.db import open_db
 from archive.errors import ArchiveError
 from archive.page import Page, is_html
-from archive.payloads import compress, payload_digest
+from archive.payloads import PayloadWriter
 from archive.profiles import Profiles, with_profiles
 from archive.profiles import save as save_profiles
 from archive.profiles import stored as stored_profiles
+from archive.stored_html import pack_body_html, unpack_body_html
 from archive.urls import canonicalize, record_id, site_of
 
 IngestStatus = Literal["new", "updated", "unchanged", "duplicate", "listing", "other", "error", "skipped"]
@@ -148,6 +149,7 @@ def _columns(article: Article) -> dict[str, Any]:
         out[name] = value
     if not out["page_type"]:
         out["page_type"] = "article"
+    out["body_html"] = pack_body_html(out["body_html"], out["body"])
     return out
 
 
@@ -195,16 +197,34 @@ class Ingestor:
         self.dedup_config = dedup_config
         self._parser_version = parser_version
         self._owns_db = owns_db
-        self._to_index: list[str] = []  # articles to (re)index at the end of the batch being applied
+        self.payloads = PayloadWriter(self.conn)
+        # Articles whose title or body this batch may change -> what the search index held for them before
+        # (search.indexed_state); the index is brought up to date at the end of the batch.
+        self._index_before: dict[str, search.Indexed | None] = {}
         self._index_failed: dict[str, Exception] = {}  # articles whose indexing failed in this batch
+        self._indexed = 0  # articles (re)indexed since the search index was last compacted
 
     @classmethod
     def open(cls, path: str | Path, **kwargs: Any) -> Ingestor:
         return cls(open_db(path), owns_db=True, **kwargs)
 
     def close(self) -> None:
+        self.compact()
         if self._owns_db:
             self.conn.close()
+
+    def compact(self) -> None:
+        """Merge the search index's segments in proportion to what this session indexed
+        (search.compact_index). Called by close(); a failure (a full disk, a busy archive) leaves the index as
+        it is, correct and only less compact."""
+        if not self._indexed:
+            return
+        try:
+            with self._transaction():
+                search.compact_index(self.conn, self._indexed)
+        except ArchiveError:
+            return
+        self._indexed = 0
 
     def __enter__(self) -> Ingestor:
         return self
@@ -250,13 +270,7 @@ class Ingestor:
         return ids
 
     def _store_one(self, page: Page, run_id: int | None, part_of: int | None) -> int:
-        digest = payload_digest(page.body)
-        if self.conn.execute("SELECT 1 FROM payloads WHERE digest = ?", (digest,)).fetchone() is None:
-            codec, data = compress(page.body)
-            self.conn.execute(
-                "INSERT INTO payloads (digest, codec, size, data) VALUES (?, ?, ?, ?)",
-                (digest, codec, len(page.body), data),
-            )
+        digest = self.payloads.put(page.body, page.effective_url)
         cur = self.conn.execute(
             "INSERT INTO responses (url, final_url, status, headers, content_type, fetched_at,"
             " payload_digest, run_id, part_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -292,7 +306,7 @@ class Ingestor:
 
     def _apply_batch(self, items: Sequence[tuple[int, Page, Outcome]], reparse: bool) -> list[IngestResult]:
         results: list[IngestResult] = []
-        self._to_index = []
+        self._index_before = {}
         with self._transaction():
             for rid, page, outcome in items:
                 self.conn.execute("SAVEPOINT ingest_page")
@@ -309,24 +323,29 @@ class Ingestor:
                 results.append(result)
             # Search indexing once the pages' savepoints are released: FTS5 writes its pending terms out as a
             # new segment at every savepoint, so indexing inside them cost a segment (and merges) per page.
-            # index_article reads the committed state, so a page rolled back to its savepoint indexes nothing.
-            # A failure there is one page's (as when indexing ran inside its savepoint): the batch is rolled
-            # back and applied again with that page failed, so the others are kept.
-            for aid in dict.fromkeys(self._to_index):
+            # index_article compares with the state before the batch, so a page rolled back to its savepoint
+            # indexes nothing. A failure there is one page's (as when indexing ran inside its savepoint): the
+            # batch is rolled back and applied again with that page failed, so the others are kept.
+            indexed = 0
+            for aid, before in self._index_before.items():
                 try:
-                    search.index_article(self.db, aid)
+                    indexed += search.index_article(self.db, aid, before)
                 except Exception as exc:
                     if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):
                         raise  # full, read-only, damaged: the whole batch is rolled back
                     self._index_failed[aid] = exc
                     raise _IndexFailed(aid) from exc
+        self._indexed += indexed  # once committed
         return results
 
-    def _index_later(self, aid: str) -> None:
+    def _will_change(self, aid: str) -> None:
+        """Called before article ``aid``'s title or body may change (or the row is made): keeps what the
+        search index holds for it, which FTS5 needs to replace the entry at the end of the batch."""
         failed = self._index_failed.get(aid)
         if failed is not None:
             raise failed
-        self._to_index.append(aid)
+        if aid not in self._index_before:
+            self._index_before[aid] = search.indexed_state(self.conn, aid)
 
     def _mark_parts(self, rid: int, result: IngestResult) -> None:
         """The later pages of a multi-page article share its first page's outcome: never records of their own."""
@@ -358,6 +377,7 @@ class Ingestor:
         except BaseException as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            self.payloads.forget()  # a dictionary page chosen in the transaction is gone with it
             if isinstance(exc, sqlite3.Error):
                 raise _translate(exc) from exc
             raise
@@ -439,7 +459,6 @@ class Ingestor:
                 )
                 self._add_views(aid, fetched, article.views)
                 self._refresh_views(aid)
-                self._index_later(aid)
                 self._mark(rid, "article", None, aid, version)
                 return IngestResult("duplicate", rid, article_id=aid)
         if exact:
@@ -460,6 +479,7 @@ class Ingestor:
             aid = record_id(f"{effective}#{suffix}")
         cols = _columns(article)
         cols["parser_version"] = version
+        self._will_change(aid)
         self.conn.execute(
             "INSERT INTO articles (id, url, site, "
             + ", ".join(RECORD_COLUMNS)
@@ -480,7 +500,6 @@ class Ingestor:
         self._add_urls(aid, urls, canon, fetched)
         dedup.add_bands(self.conn, aid, fp)
         self._add_views(aid, fetched, article.views)
-        self._index_later(aid)
         self._mark(rid, "article", None, aid, version)
         if duplicate_of is not None:
             return IngestResult("new", rid, article_id=aid, duplicate_of=duplicate_of)
@@ -540,6 +559,7 @@ class Ingestor:
         cols["parser_version"] = version
         if cols["views"] is None:  # the record shows the latest view count observed
             cols["views"] = old["views"]
+        self._will_change(aid)
         self.conn.execute(
             "UPDATE articles SET "
             + ", ".join(f"{c} = ?" for c in RECORD_COLUMNS)
@@ -548,7 +568,6 @@ class Ingestor:
         )
         dedup.add_bands(self.conn, aid, fp)
         self._refresh_views(aid)
-        self._index_later(aid)
         self._mark(rid, "article", None, aid, version)
         return IngestResult("updated", rid, article_id=aid, duplicate_of=duplicate_of)
 
@@ -580,11 +599,13 @@ class Ingestor:
             ).fetchone()
             if latest is not None:
                 cols["views"] = latest[0]
-            old = dict(zip(RECORD_COLUMNS, cur[3:], strict=True))
-            changed = tuple(c for c in RECORD_COLUMNS if old[c] != cols[c])
+            old = _decoded(dict(zip(RECORD_COLUMNS, cur[3:], strict=True)))
+            new = _decoded(cols)
+            changed = tuple(c for c in RECORD_COLUMNS if old[c] != new[c])
             if changed:
                 if content_hash != cur_hash:
                     dedup.remove_bands(self.conn, aid, self.dedup_config)
+                self._will_change(aid)
                 self.conn.execute(
                     "UPDATE articles SET "
                     + ", ".join(f"{c} = ?" for c in RECORD_COLUMNS)
@@ -593,7 +614,6 @@ class Ingestor:
                 )
                 if content_hash != cur_hash:
                     dedup.add_bands(self.conn, aid, fp)
-                self._index_later(aid)
             self._mark(rid, "article", None, aid, version)
             real_changes = tuple(c for c in changed if c != "parser_version")
             return IngestResult("updated" if real_changes else "unchanged", rid, aid, changed=real_changes)
@@ -669,5 +689,8 @@ def _content_key(fp: dedup.Fingerprint, url: str) -> str:
 
 
 def _decoded(cols: dict[str, Any]) -> dict[str, Any]:
-    """Stored columns back to record values (JSON columns parsed)."""
-    return {k: (json.loads(v) if k in JSON_COLUMNS and isinstance(v, str) else v) for k, v in cols.items()}
+    """Stored columns back to record values (JSON columns parsed, body_html unpacked)."""
+    out = {k: (json.loads(v) if k in JSON_COLUMNS and isinstance(v, str) else v) for k, v in cols.items()}
+    if "body_html" in out:
+        out["body_html"] = unpack_body_html(out["body_html"], out.get("body"))
+    return out

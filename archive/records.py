@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from archive.article import JSON_FIELDS, RECORD_KEYS, STORED_FIELDS
+from archive.stored_html import unpack_body_html
 from archive.urls import canonicalize
 
 ARTICLE_COLUMNS = ("id", "url", *STORED_FIELDS, "duplicate_of", "first_seen", "last_seen")
@@ -31,6 +32,7 @@ def _record(row: tuple[Any, ...], urls: list[str]) -> dict[str, Any]:
     for key, empty in _JSON.items():
         raw = values.get(key)
         values[key] = json.loads(raw) if raw else empty
+    values["body_html"] = unpack_body_html(values.get("body_html"), values.get("body"))
     for key, value in values.items():
         if value == "":
             values[key] = None

@@ -36,7 +36,7 @@ from archive.ingest import (
     run_extraction,
 )
 from archive.page import Page
-from archive.payloads import decompress
+from archive.payloads import read_stored
 from archive.profiles import Profiles
 
 DEFAULT_BATCH_SIZE = 100
@@ -106,16 +106,16 @@ def load_page(conn: sqlite3.Connection, rid: int, *, with_body: bool = True) -> 
 
 def _load_one(conn: sqlite3.Connection, rid: int, with_body: bool) -> Page:
     row = conn.execute(
-        "SELECT r.url, r.final_url, r.status, r.headers, r.fetched_at, p.codec, p.data"
+        "SELECT r.url, r.final_url, r.status, r.headers, r.fetched_at, p.codec, p.dict, p.data"
         " FROM responses r JOIN payloads p ON p.digest = r.payload_digest WHERE r.id = ?",
         (rid,),
     ).fetchone()
     if row is None:
         raise LookupError(f"response {rid} has no stored payload")
-    url, final_url, status, headers, fetched_at, codec, data = row
+    url, final_url, status, headers, fetched_at, codec, dict_digest, data = row
     return Page(
         url=url,
-        body=decompress(codec, data) if with_body else b"",
+        body=read_stored(conn, codec, dict_digest, data) if with_body else b"",
         status=status,
         headers=tuple((str(k), str(v)) for k, v in json.loads(headers)),
         final_url=final_url,

@@ -11,18 +11,17 @@ article and the reverse.
 
 Snippets are cut from the original body (not the bigram text) around the matches, which are marked.
 
-Write side: :func:`index_article` / :func:`unindex_article`, called by the ingest path inside its transaction.
-``articles_fts_indexed`` remembers what was indexed for each article, because FTS5 needs the old text to
-delete an entry of an external-content index.
+Write side: :func:`indexed_state` before an article's title or body changes and :func:`index_article` after,
+called by the ingest path inside its transaction. FTS5 needs the text it indexed to delete an entry of an
+external-content index, and that text is the article's row as it was: nothing else is kept (release 0.1 kept a
+compressed copy of it, a tenth of the archive's size; schema v2 drops it).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import unicodedata
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -44,6 +43,11 @@ SNIPPET_CHARS = 120
 # Filters apply first, so a narrower query reaches older articles.
 RANK_WINDOW = 2_000
 DEFAULT_MARKS = ("<mark>", "</mark>")
+# Segment merging after a session of writes (compact_index): leaf pages of merge work per article indexed.
+# An article's entry spans about two leaf pages, so this rewrites what was written a few times over: enough to
+# keep the index in few segments (docs/benchmarks.md, ## Ingest).
+MERGE_PAGES_PER_ARTICLE = 8
+_MERGE_STEP = 500
 
 # Scripts written without spaces between words: indexed as character bigrams.
 _CJK = (
@@ -127,84 +131,90 @@ def _conn(db: Connection) -> sqlite3.Connection:
     return db.conn if isinstance(db, sqlite_utils.Database) else db
 
 
-def _pack(title: str | None, body: str | None) -> bytes:
-    return zlib.compress(json.dumps([title, body], ensure_ascii=False).encode("utf-8"))
+@dataclass(frozen=True)
+class Indexed:
+    """What the index holds for one article: its rowid, title and body as they were indexed.
+
+    The index holds, for every row of ``articles``, its current title and body at its rowid. FTS5 removes an
+    entry of an external-content index only when given the very text it indexed, so whoever changes an
+    article's title or body (the ingest path, nobody else) takes :func:`indexed_state` first and calls
+    :func:`index_article` with it afterwards.
+    """
+
+    rowid: int
+    title: str | None
+    body: str | None
 
 
-def _unpack(blob: bytes) -> tuple[str | None, str | None]:
-    title, body = json.loads(zlib.decompress(blob).decode("utf-8"))
-    return title, body
+def indexed_state(db: Connection, article_id: str) -> Indexed | None:
+    """What the index holds for ``article_id`` now (its current row), or None if it has no row."""
+    row = _conn(db).execute("SELECT rowid, title, body FROM articles WHERE id = ?", (article_id,)).fetchone()
+    return None if row is None else Indexed(*row)
 
 
-def _delete_entry(conn: sqlite3.Connection, rowid: int, blob: bytes) -> None:
-    title, body = _unpack(blob)
+def _delete_entry(conn: sqlite3.Connection, entry: Indexed) -> None:
     conn.execute(
         "INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', ?, ?, ?)",
-        (rowid, index_text(title), index_text(body)),
+        (entry.rowid, index_text(entry.title), index_text(entry.body)),
     )
-    conn.execute("DELETE FROM articles_fts_indexed WHERE rowid = ?", (rowid,))
 
 
-def unindex_article(db: Connection, article_id: str) -> None:
-    """Remove an article from the search index (no-op if it is not indexed). Runs in the caller's transaction."""
-    conn = _conn(db)
-    row = conn.execute(
-        "SELECT rowid, source FROM articles_fts_indexed WHERE article_id = ?", (article_id,)
-    ).fetchone()
-    if row is not None:
-        _delete_entry(conn, row[0], row[1])
-
-
-def index_article(db: Connection, article_id: str) -> None:
-    """(Re)index one article's title and body as they are now in ``articles``; no-op when unchanged.
-
-    Runs in the caller's transaction (the ingest path's). An article that no longer exists is unindexed.
-    """
-    conn = _conn(db)
-    article = conn.execute("SELECT rowid, title, body FROM articles WHERE id = ?", (article_id,)).fetchone()
-    previous = conn.execute(
-        "SELECT rowid, source FROM articles_fts_indexed WHERE article_id = ?", (article_id,)
-    ).fetchone()
-    if article is None:
-        if previous is not None:
-            _delete_entry(conn, previous[0], previous[1])
-        return
-    rowid, title, body = article
-    blob = _pack(title, body)
-    if previous is not None:
-        if previous[0] == rowid and _unpack(previous[1]) == (title, body):
-            return
-        _delete_entry(conn, previous[0], previous[1])
-    # A stale entry left under this rowid by another article id (rowid reuse after a delete).
-    stale = conn.execute("SELECT source FROM articles_fts_indexed WHERE rowid = ?", (rowid,)).fetchone()
-    if stale is not None:
-        _delete_entry(conn, rowid, stale[0])
+def _insert_entry(conn: sqlite3.Connection, entry: Indexed) -> None:
     conn.execute(
         "INSERT INTO articles_fts(rowid, title, body) VALUES (?, ?, ?)",
-        (rowid, index_text(title), index_text(body)),
-    )
-    conn.execute(
-        "INSERT INTO articles_fts_indexed(rowid, article_id, source) VALUES (?, ?, ?)",
-        (rowid, article_id, blob),
+        (entry.rowid, index_text(entry.title), index_text(entry.body)),
     )
 
 
-def bulk_index(db: Connection, rows: Iterable[tuple[int, str, str | None, str | None]]) -> int:
-    """Index articles not indexed yet, given as (rowid, id, title, body); in the caller's transaction.
+def index_article(db: Connection, article_id: str, before: Indexed | None) -> bool:
+    """Bring the index from ``before`` (what :func:`indexed_state` gave before the article changed) to the
+    article's row as it is now: removed, added or replaced; nothing when the text is unchanged.
+
+    Runs in the caller's transaction (the ingest path's). True when the index changed.
+    """
+    conn = _conn(db)
+    now = indexed_state(conn, article_id)
+    if now == before:
+        return False
+    if before is not None:
+        _delete_entry(conn, before)
+    if now is not None:
+        _insert_entry(conn, now)
+    return True
+
+
+def compact_index(db: Connection, articles: int) -> int:
+    """Merge the index's segments, about :data:`MERGE_PAGES_PER_ARTICLE` leaf pages of work for each of the
+    ``articles`` (re)indexed since the last call; in the caller's transaction. Returns the merge steps run.
+
+    FTS5 merges segments as they are written, but leaves up to 'automerge' segments on each level, each
+    repeating the terms it shares with the others: merging them saves 7% of the index on 2,000 articles. Work
+    in proportion to what was written keeps a run's cost bounded however large the archive is.
+    """
+    conn = _conn(db)
+    budget = articles * MERGE_PAGES_PER_ARTICLE
+    steps = 0
+    while budget > 0:
+        step = min(budget, _MERGE_STEP)
+        before = conn.total_changes
+        # A negative page count merges segments of any level, not only a level that holds 'usermerge' of them.
+        conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('merge', ?)", (-step,))
+        steps += 1
+        if conn.total_changes - before < 2:  # FTS5's documented sign that there was nothing left to merge
+            break
+        budget -= step
+    return steps
+
+
+def bulk_index(db: Connection, rows: Iterable[tuple[int, str | None, str | None]]) -> int:
+    """Index articles not indexed yet, given as (rowid, title, body); in the caller's transaction.
 
     For bulk loads and rebuilds: no look-up of earlier entries, so each article must not be in the index.
     """
     conn = _conn(db)
     count = 0
-    for rowid, article_id, title, body in rows:
-        conn.execute(
-            "INSERT INTO articles_fts(rowid, title, body) VALUES (?, ?, ?)",
-            (rowid, index_text(title), index_text(body)),
-        )
-        conn.execute(
-            "INSERT INTO articles_fts_indexed(rowid, article_id, source) VALUES (?, ?, ?)",
-            (rowid, article_id, _pack(title, body)),
-        )
+    for rowid, title, body in rows:
+        _insert_entry(conn, Indexed(rowid, title, body))
         count += 1
     return count
 
@@ -218,24 +228,27 @@ def rebuild_index(db: Connection) -> int:
     conn = _conn(db)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
-        conn.execute("DELETE FROM articles_fts_indexed")
-        count = 0
-        last = -1
-        while True:  # in chunks, so a large archive is never held in memory whole
-            chunk = conn.execute(
-                "SELECT rowid, id, title, body FROM articles WHERE rowid > ? ORDER BY rowid LIMIT 1000",
-                (last,),
-            ).fetchall()
-            if not chunk:
-                break
-            count += bulk_index(conn, chunk)
-            last = chunk[-1][0]
+        count = reindex_all(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return count
+
+
+def reindex_all(conn: sqlite3.Connection) -> int:
+    """:func:`rebuild_index` inside the caller's transaction."""
+    conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
+    count = 0
+    last = -1
+    while True:  # in chunks, so a large archive is never held in memory whole
+        chunk = conn.execute(
+            "SELECT rowid, title, body FROM articles WHERE rowid > ? ORDER BY rowid LIMIT 1000", (last,)
+        ).fetchall()
+        if not chunk:
+            return count
+        count += bulk_index(conn, chunk)
+        last = chunk[-1][0]
 
 
 # --- queries ----------------------------------------------------------------------------------------------

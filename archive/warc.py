@@ -31,7 +31,7 @@ from warcio.recordloader import ArcWarcRecord
 from archive import runs
 from archive.errors import BadInput
 from archive.page import Page, header_value, is_html
-from archive.payloads import decompress, payload_digest
+from archive.payloads import payload_digest, read_payload
 
 # Headers that describe the bytes on the wire, not the payload stored (which is decoded). A WARC export
 # renames them with this prefix (as pywb does) so the record stays valid; import restores them.
@@ -316,8 +316,7 @@ class WarcReader:
 
 def stored_payload(conn: Any, digest: str) -> bytes | None:
     """The raw body the archive stores under this payload digest, or None."""
-    row = conn.execute("SELECT codec, data FROM payloads WHERE digest = ?", (digest,)).fetchone()
-    return None if row is None else decompress(row[0], row[1])
+    return read_payload(conn, digest)
 
 
 def _counts(report: ImportReport) -> runs.RunCounts:

@@ -166,7 +166,7 @@ def test_candidate_lookup_uses_the_band_index_not_a_scan() -> None:
     fp = dedup.fingerprint("t", body(ORIGINAL))
     where = " OR ".join(["(band = ? AND value = ?)"] * len(fp.bands))
     plan = db.conn.execute(
-        f"EXPLAIN QUERY PLAN SELECT article_id FROM simhash_bands WHERE {where}",
+        f"EXPLAIN QUERY PLAN SELECT article FROM simhash_bands WHERE {where}",
         [x for key in fp.bands for x in key],
     ).fetchall()
     text = " ".join(str(r[-1]) for r in plan)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.db import open_db
 from archive.errors import BadInput
-from archive.search import fold, index_article, parse_query, rebuild_index, search, unindex_article
+from archive.search import fold, index_article, indexed_state, parse_query, rebuild_index, search
 
 ARTICLES = [
     # id, site, published_at, title, body, duplicate_of
@@ -61,6 +61,7 @@ ARTICLES = [
 
 def _insert(db: sqlite_utils.Database, row: tuple[str, str, str, str, str, str | None]) -> None:
     article_id, site, published_at, title, body, duplicate_of = row
+    before = indexed_state(db, article_id)
     db.conn.execute(
         "INSERT INTO articles (id, url, site, title, published_at, body, duplicate_of, first_seen, last_seen,"
         " content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, '2021-03-02T00:00:00Z', '2021-03-02T00:00:00Z', ?)",
@@ -75,7 +76,7 @@ def _insert(db: sqlite_utils.Database, row: tuple[str, str, str, str, str, str |
             article_id,
         ),
     )
-    index_article(db, article_id)
+    index_article(db, article_id, before)
 
 
 @pytest.fixture()
@@ -242,26 +243,29 @@ def test_user_text_cannot_inject_fts_syntax(db) -> None:
     assert "title" in parse_query("title:株洲").expression  # searched as the word "title"
 
 
-def test_reindex_after_update_and_unindex(db) -> None:
+def test_reindex_after_update_and_delete(db) -> None:
+    before = indexed_state(db, "zz1")
     db.conn.execute("UPDATE articles SET title = '株洲天气', body = '今天株洲有雨。' WHERE id = 'zz1'")
-    index_article(db, "zz1")
+    index_article(db, "zz1", before)
     assert search(db, "疫情防控") == []
     assert ids(search(db, "有雨")) == ["zz1"]
-    index_article(db, "zz1")  # unchanged: no-op
+    index_article(db, "zz1", indexed_state(db, "zz1"))  # unchanged: no-op
     assert ids(search(db, "有雨")) == ["zz1"]
-    unindex_article(db, "zz1")
-    assert search(db, "有雨") == []
-    unindex_article(db, "zz1")  # already gone: no-op
     assert rebuild_index(db) == len(ARTICLES)
     assert ids(search(db, "有雨")) == ["zz1"]
-    # After all that churn the index still answers every other article.
+    # After all that churn the index still answers every other article, and FTS5 finds itself consistent.
     assert ids(search(db, "供暖")) == ["bj1"]
+    db.conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 0)")
 
 
 def test_deleted_article_is_unindexed_by_index_article(db) -> None:
+    before = indexed_state(db, "bj1")
     db.conn.execute("DELETE FROM articles WHERE id = 'bj1'")
-    index_article(db, "bj1")
+    index_article(db, "bj1", before)
     assert search(db, "供暖") == []
+    # No term of the deleted article is left in the index: its entry was removed with the text it held.
+    db.conn.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, articles_fts, 'row')")
+    assert db.conn.execute("SELECT term FROM temp.v WHERE term = '供暖'").fetchall() == []
 
 
 def test_an_article_deleted_behind_the_index_is_not_a_hit(db) -> None:
