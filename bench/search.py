@@ -127,7 +127,7 @@ def build(path: Path, n: int, seed: int, commit_every: int = 5000, optimize: boo
             [(a, f"http://{s}/{a}.html", s, t, p, b, a) for a, s, p, t, b in rows],
         )
         first = conn.execute("SELECT rowid FROM articles WHERE id = ?", (rows[0][0],)).fetchone()[0]
-        bulk_index(conn, [(first + k, a, t, b) for k, (a, _s, _p, t, b) in enumerate(rows)])
+        bulk_index(conn, [(first + k, t, b) for k, (_a, _s, _p, t, b) in enumerate(rows)])
         conn.execute("COMMIT")
         done = start + len(rows)
         if done - reported >= 5000 or done == n:
