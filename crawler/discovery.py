@@ -16,6 +16,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -87,8 +88,9 @@ def clean_url(href: str, base: str) -> str | None:
     return url
 
 
+@lru_cache(maxsize=65536)
 def classify_url(url: str) -> LinkKind:
-    """What a URL most likely is, from its shape alone."""
+    """What a URL most likely is, from its shape alone (memoised: a site's navigation links are on every page)."""
     parts = urlsplit(url)
     path_q = parts.path + ("?" + parts.query if parts.query else "")
     if _SKIP_EXT.search(parts.path):
@@ -106,12 +108,17 @@ def classify_url(url: str) -> LinkKind:
 
 def same_site(url: str, hosts: Iterable[str]) -> bool:
     """Whether ``url`` is on one of ``hosts`` or a subdomain of one (www. ignored)."""
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    host = _host(url)
     for h in hosts:
         h = h.lower().removeprefix("www.")
         if host == h or host.endswith("." + h):
             return True
     return False
+
+
+@lru_cache(maxsize=65536)
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
 def parse_html(body: bytes, url: str, header_charset: str | None = None) -> lxml.html.HtmlElement | None:
@@ -206,6 +213,7 @@ def trs_pages(script: str, base: str) -> list[str]:
     return [urljoin(base, f"{prefix}_{nxt}.{ext}")]
 
 
+@lru_cache(maxsize=65536)
 def listing_stem(url: str) -> str:
     """A listing URL without its page number: index_3.html, ?page=3 and /page/3/ all give the first page's
     URL, so the pages of one listing are recognised as one walk."""
@@ -226,6 +234,7 @@ def listing_stem(url: str) -> str:
 _PART_TEXT = re.compile(r"^(?:第\s*(\d+)\s*[页頁]|\[?(\d+)\]?|下一页|下页|下一頁|next page|next)$", re.I)
 
 
+@lru_cache(maxsize=65536)
 def part_stem(url: str) -> tuple[str, int]:
     """(URL with the part number removed, part number): content_12_3.htm -> (content_12.htm, 3)."""
     parts = urlsplit(url)
@@ -240,12 +249,15 @@ def part_stem(url: str) -> tuple[str, int]:
     return url, 1
 
 
-def continuation_urls(doc: lxml.html.HtmlElement, url: str) -> list[str]:
+def continuation_urls(
+    doc: lxml.html.HtmlElement, url: str, page_links: list[Link] | None = None
+) -> list[str]:
     """The other parts of a multi-page article, in order: links whose URL is this page's with a part number
-    (content_12_2.htm, ?page=2), shown as 第2页 / 2 / 下一页. Only parts after this one."""
+    (content_12_2.htm, ?page=2), shown as 第2页 / 2 / 下一页. Only parts after this one. ``page_links``: the
+    page's :func:`links`, when the caller has them already."""
     stem, number = part_stem(url)
     found: dict[int, str] = {}
-    for link in links(doc, url):
+    for link in links(doc, url) if page_links is None else page_links:
         other_stem, other_number = part_stem(link.url)
         if other_stem != stem or other_number <= number:
             continue

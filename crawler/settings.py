@@ -26,6 +26,13 @@ NEWS_ARCHIVE_EXTRACT_PROCESSES = 0
 # share its core with the ingest path (crawler/writer_process.py; docs/benchmarks.md, ## Crawl). False: a
 # writer thread in the crawl's process.
 NEWS_ARCHIVE_WRITER_PROCESS = True
+# While the archive writer process writes one batch, the crawl's process extracts the pages of the next, so
+# the two share the extraction on two cores (crawler/pipelines.py; docs/benchmarks.md, ## Crawl).
+NEWS_ARCHIVE_SHARE_EXTRACTION = True
+# Pages waiting for the writer at which downloads pause until it catches up (at least 2 batches).
+NEWS_ARCHIVE_MAX_WAITING = 0
+# Freeze the start-up objects and collect garbage less often in the crawl's process (crawler.pipelines.tune_gc).
+NEWS_ARCHIVE_TUNE_GC = True
 # A run is "degraded" when more than this share of its fetches failed.
 NEWS_ARCHIVE_MAX_ERROR_RATIO = 0.25
 # Listing pages walked per listing at most (a guard against endless generated pagination).
@@ -84,6 +91,10 @@ ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 # the default 100, that overhead alone cost a fast crawl a third of its throughput. The pipeline batches
 # pages itself, so a few are plenty.
 CONCURRENT_ITEMS = 8
+# Scrapy re-reads the source of every generator callback (inspect + ast) for each response to warn about a
+# `return value` in it: its cache is keyed by the bound method, a new object per response, so it never hits.
+# That cost a fast crawl ~0.1 ms of CPU per page; the news spider's callbacks return no values.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 # --- Housekeeping ---------------------------------------------------------------------------------------
 TELNETCONSOLE_ENABLED = False

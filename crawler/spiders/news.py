@@ -31,6 +31,7 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -114,11 +115,20 @@ def page_dict(response: Response, kind: str) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=65536)
 def fetch_key(url: str) -> str:
     """What makes two links one fetch within a run: Scrapy's canonical URL (fragment dropped, query
     sorted). Looser than the archive's identity on purpose: ``/news/`` and ``/news/index.html`` are one
-    record when both are articles, but a server may answer them differently, so both are fetched."""
+    record when both are articles, but a server may answer them differently, so both are fetched.
+    Memoised, as :func:`archive_key` is: a link is looked at several times, and a site's navigation links are
+    on every page."""
     return canonicalize_url(url)
+
+
+@lru_cache(maxsize=65536)
+def archive_key(url: str) -> str:
+    """The archive's identity of a URL (:func:`archive.urls.canonicalize`), memoised."""
+    return canonicalize(url)
 
 
 def header_charset(response: Response) -> str | None:
@@ -161,7 +171,9 @@ class CrawlMemory:
 
     def is_archived(self, url: str) -> bool:
         state = self.states.get(url)
-        return (state is not None and state.kind == "article") or canonicalize(url) in self.known
+        if state is not None and state.kind == "article":
+            return True
+        return bool(self.known) and archive_key(url) in self.known  # (a first run knows nothing)
 
     def is_due(self, url: str, now: datetime) -> bool:
         state = self.states.get(url)
@@ -334,8 +346,9 @@ class NewsSpider(Spider):
         is_listing = role in ("seed", "listing") or kind == "listing"
         if role == "seed":
             yield from self._seed_extras(response, doc)
+        page_links = discovery.links(doc, response.url)  # once, for the parts and for the links to follow
         if not is_listing:
-            parts = discovery.continuation_urls(doc, response.url)
+            parts = discovery.continuation_urls(doc, response.url, page_links)
             parts = [u for u in parts if self.allowed(u) and fetch_key(u) not in self._scheduled]
             if parts:
                 for u in parts:
@@ -348,7 +361,7 @@ class NewsSpider(Spider):
                 yield page_dict(response, kind)  # the pipeline records its fetch state from the result
         else:
             self._remember(response, "listing")
-        yield from self.follow_links(response, doc, listing=is_listing)
+        yield from self.follow_links(response, doc, listing=is_listing, page_links=page_links)
 
     def _seed_extras(self, response: Response, doc: Any) -> Iterator[Request]:
         """On a start page: the site's feeds, and its sitemaps (robots.txt's, else /sitemap.xml)."""
@@ -435,9 +448,13 @@ class NewsSpider(Spider):
             return self.page_request(url, kind="listing", role="listing", priority=1)
         return self.page_request(url, kind="unknown", role="page")
 
-    def follow_links(self, response: Response, doc: Any, *, listing: bool) -> Iterator[Request]:
+    def follow_links(
+        self, response: Response, doc: Any, *, listing: bool, page_links: list[discovery.Link] | None = None
+    ) -> Iterator[Request]:
         url = response.url
-        links = [link.url for link in discovery.links(doc, url) if self.allowed(link.url)]
+        if page_links is None:
+            page_links = discovery.links(doc, url)
+        links = [link.url for link in page_links if self.allowed(link.url)]
         next_pages = set(discovery.next_page_urls(doc, url))
         stem = discovery.listing_stem(url)
         pagination = {u for u in links if u != url and discovery.listing_stem(u) == stem} | next_pages
