@@ -30,7 +30,7 @@ from typing import Any
 import sqlite_utils
 
 from archive.errors import BadInput
-from archive.simplified import to_simplified
+from archive.simplified import nfkc, to_simplified
 from archive.urls import site_of
 
 # Weights of the title and body columns in bm25 ranking: a match in the headline counts more.
@@ -96,7 +96,7 @@ _DIACRITICS = _without_diacritics()
 def fold(text: str) -> str:
     """The text as searched: NFKC, Simplified, lower case, no diacritics; same length as ``text``, character
     for character (so positions in it are positions in the original)."""
-    text = _same_length(lambda s: unicodedata.normalize("NFKC", s), text)
+    text = _same_length(nfkc, text)
     text = _same_length(to_simplified, text)  # shared with dedup's normalize_text: one conversion
     return _same_length(str.lower, text).translate(_DIACRITICS)
 

@@ -1,4 +1,4 @@
-"""Traditional -> Simplified Chinese (OpenCC ``t2s``), with the last few texts remembered.
+"""Traditional -> Simplified Chinese (OpenCC ``t2s``) and NFKC, with the last few texts remembered.
 
 Why a shared cache: the ingest path converts the same title and body once for deduplication
 (:func:`archive.dedup.normalize_text`) and again for the search index (:func:`archive.search.fold`), and an
@@ -7,6 +7,7 @@ OpenCC conversion of an article's body costs more than hashing it for a dictiona
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +17,12 @@ def converter() -> Any:
     import opencc
 
     return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=64)
+def nfkc(text: str) -> str:
+    """``text`` in Unicode NFKC (remembered for the same reason: dedup and the search index both fold)."""
+    return unicodedata.normalize("NFKC", text)
 
 
 @lru_cache(maxsize=64)

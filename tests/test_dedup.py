@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import zlib
+
 import opencc
 import pytest
 
@@ -225,3 +228,41 @@ def test_a_short_brief_reposted_with_a_source_line_is_a_near_copy() -> None:
         dedup.DEFAULT_CONFIG.min_chars < len(dedup.normalize_text(brief)) < dedup.DEFAULT_CONFIG.short_chars
     )
     assert verdict(brief, "据株洲日报消息，" + brief + "（编辑：李四）") is not None
+
+
+def _reference_shingles(normalized: str, size: int = 4) -> frozenset[int]:
+    """The shingle hash the persisted band index was built with (release 0.1): zlib.crc32 of each window of
+    the UTF-32 text, mixed over 64 bits. The vectorized computation must give exactly these values."""
+    mix, mask = 0x9E3779B97F4A7C15, (1 << 64) - 1
+    data = normalized.encode("utf-32-le")
+    width = 4 * size
+    if len(data) <= width:
+        return frozenset([(zlib.crc32(data) * mix) & mask])
+    return frozenset(
+        (zlib.crc32(data[i : i + width]) * mix) & mask for i in range(0, len(data) - width + 4, 4)
+    )
+
+
+def _reference_minhash(hashes: frozenset[int], size: int) -> list[int]:
+    mix, mask, empty = 0x9E3779B97F4A7C15, (1 << 64) - 1, 1 << 64
+    bins = [empty] * size
+    for h in hashes:
+        bins[h % size] = min(bins[h % size], h // size)
+    out = []
+    for i in range(size):
+        j, dist = i, 0
+        while bins[j] == empty:
+            j, dist = (j + 1) % size, dist + 1
+        out.append((bins[j] + dist * mix) & mask)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_shingle_hashes_and_minhash_are_stable_across_releases(seed: int) -> None:
+    rng = random.Random(seed)
+    length = rng.choice([1, 3, 4, 5, 17, 200, 2500])
+    pools = [(0x4E00, 0x9FFF), (0x30, 0x7A), (0x20000, 0x200FF)]  # Han, ASCII, an astral CJK extension
+    text = "".join(chr(rng.randrange(*rng.choice(pools))) for _ in range(length))
+    expected = _reference_shingles(text)
+    assert dedup.shingles(text) == expected
+    assert dedup.minhash(expected, 120) == _reference_minhash(expected, 120)
