@@ -224,6 +224,7 @@ def reparse(
             flush()
     if pending:
         flush()
+    ingestor.compact()  # merge the search index's segments the changed articles left
     report.seconds = time.perf_counter() - started
     return report
 
