@@ -219,3 +219,27 @@ def test_pages_without_body_are_never_merged_but_title_changes_are_revisions(ing
     assert a.status == b.status == "new" and a.article_id != b.article_id
     c = ing.ingest(page("http://a.gov.cn/v/1.html", html_page("视频新闻（更正）", []), minutes=2))
     assert c.status == "updated" and c.article_id == a.article_id
+
+
+def test_closing_the_ingestor_merges_the_search_index_segments(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from archive.search import search
+
+    path = tmp_path / "a.db"
+    ing = Ingestor.open(path, extractor=fake_extract, batch_size=4)  # a segment (or more) per small batch
+    pages = [
+        page(f"http://a.gov.cn/n/{i}.html", html_page(f"标题{i}", article_paragraphs(i))) for i in range(80)
+    ]
+    ing.ingest_many(pages)
+
+    def index_bytes() -> int:
+        return ing.conn.execute("SELECT sum(length(block)) FROM articles_fts_data").fetchone()[0]
+
+    before = index_bytes()
+    ing.compact()
+    after = index_bytes()
+    assert after < before * 0.95, (before, after)
+    ing.conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 0)")
+    assert len(search(ing.db, "标题", limit=100, collapse_duplicates=False)) > 0
+    ing.compact()  # nothing indexed since: nothing to do
+    assert index_bytes() == after
+    ing.close()
