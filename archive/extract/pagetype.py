@@ -21,12 +21,21 @@ _PAGER = re.compile(
 )
 
 
-def headline_links(node: Any, cjk: bool) -> int:
+class _Lengths(dict[Any, int]):
+    """Text lengths of elements, measured once per page: the page's links are measured by several steps."""
+
+    def __missing__(self, el: Any) -> int:
+        n = self[el] = text_len(el)
+        return n
+
+
+def headline_links(node: Any, cjk: bool, lengths: dict[Any, int] | None = None) -> int:
     """Links whose text is the length of a headline: what listings are made of."""
     count = 0
     lo, hi = (6, 60) if cjk else (20, 160)
+    measure = lengths if lengths is not None else _Lengths()
     for a in node.iter("a"):
-        n = text_len(a)
+        n = measure[a]
         if lo <= n <= hi:
             count += 1
             if count >= 200:
@@ -34,11 +43,7 @@ def headline_links(node: Any, cjk: bool) -> int:
     return count
 
 
-def _text_len(el: Any) -> int:
-    return text_len(el)
-
-
-def teaser_runs(root: Any, cjk: bool) -> list[tuple[Any, list[Any]]]:
+def teaser_runs(root: Any, cjk: bool, lengths: dict[Any, int] | None = None) -> list[tuple[Any, list[Any]]]:
     """Runs of three or more alike siblings (same tag and class), each a headline link with a short teaser.
 
     This is the shape of every listing, whatever the CMS: ``<li><a>headline</a><span>date</span></li>``,
@@ -46,6 +51,7 @@ def teaser_runs(root: Any, cjk: bool) -> list[tuple[Any, list[Any]]]:
     """
     lo, hi = (6, 60) if cjk else (20, 160)
     teaser_max = 300 if cjk else 800
+    measure = lengths if lengths is not None else _Lengths()
     runs: list[tuple[Any, list[Any]]] = []
     seen = 0
     for parent in root.iter():
@@ -65,10 +71,10 @@ def teaser_runs(root: Any, cjk: bool) -> list[tuple[Any, list[Any]]]:
             dated = 0
             linky = 0
             for m in members:
-                total = _text_len(m)
+                total = measure[m]
                 if total > teaser_max:
                     continue  # decided before measuring each link
-                link_lens = [n for n in (_text_len(a) for a in m.iter("a")) if lo <= n <= hi]
+                link_lens = [n for n in (measure[a] for a in m.iter("a")) if lo <= n <= hi]
                 if not 1 <= len(link_lens) <= 2:
                     continue
                 link_share = sum(link_lens) / (total or 1)
@@ -90,9 +96,9 @@ def teaser_runs(root: Any, cjk: bool) -> list[tuple[Any, list[Any]]]:
     return runs
 
 
-def _is_teaser(node: Any, runs: list[tuple[Any, list[Any]]]) -> bool:
+def _is_teaser(node: Any, runs: list[tuple[Any, list[Any]]], measure: dict[Any, int]) -> bool:
     """The content block is one teaser of a run, or a container made mostly of teasers."""
-    node_len = _text_len(node) or 1
+    node_len = measure[node] or 1
     for parent, units in runs:
         unit_set = set(units)
         el = node
@@ -103,7 +109,7 @@ def _is_teaser(node: Any, runs: list[tuple[Any, list[Any]]]) -> bool:
                 return True
             el = el.getparent()
         inside = parent is node or any(anc is node for anc in parent.iterancestors())
-        if inside and sum(_text_len(u) for u in units) * 10 >= node_len * 6:
+        if inside and sum(measure[u] for u in units) * 10 >= node_len * 6:
             return True
     return False
 
@@ -120,14 +126,17 @@ def classify(
 ) -> str:
     body_len = len("".join(body.split()))
     long_enough = body_len >= (80 if cjk else 250)
-    page_links = headline_links(root, cjk) if root is not None else 0
+    lengths = _Lengths()
+    page_links = headline_links(root, cjk, lengths) if root is not None else 0
     # Runs of teasers are only looked for where a listing is plausible: a short "body", or links in it.
-    plausible = body_len < (1500 if cjk else 4000) or (node is not None and headline_links(node, cjk) >= 5)
-    runs = teaser_runs(root, cjk) if root is not None and plausible else []
-    if node is not None and runs and _is_teaser(node, runs):
+    plausible = body_len < (1500 if cjk else 4000) or (
+        node is not None and headline_links(node, cjk, lengths) >= 5
+    )
+    runs = teaser_runs(root, cjk, lengths) if root is not None and plausible else []
+    if node is not None and runs and _is_teaser(node, runs, lengths):
         return "listing"
     if node is not None:
-        inner = headline_links(node, cjk)
+        inner = headline_links(node, cjk, lengths)
         dated = len(DATE_RE.findall(" ".join(node.itertext())[:20000])) if inner >= 6 else 0
         # Teasers: many headline links inside the content and a date beside most of them.
         longest = max((len(p) for p in body.split("\n\n")), default=0)
