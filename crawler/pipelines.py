@@ -148,8 +148,9 @@ class ArchivePipeline:
         # Extraction shared with the crawl's process: while the writer process writes one batch, the crawl's
         # process extracts the pages of the next (one per reactor turn, between downloads), and the writer
         # extracts only what it was not sent extracted. Each process then does what the other has no time
-        # for, on two cores.
-        self.share_extraction = s.getbool("NEWS_ARCHIVE_SHARE_EXTRACTION", True)
+        # for. Off by default: with both processes busy each one's CPU per page grows, so it pays only on a
+        # machine with a core to spare (docs/benchmarks.md, ## Crawl).
+        self.share_extraction = s.getbool("NEWS_ARCHIVE_SHARE_EXTRACTION", False)
         self.tune_gc = s.getbool("NEWS_ARCHIVE_TUNE_GC", True)
         self._outcomes: list[Outcome | None] = []  # beside _buffer: what the crawl's process extracted
         self._local_extractor: Callable[[Page], Article] | None = None
@@ -430,6 +431,8 @@ class ArchivePipeline:
         if not self._paused and engine is not None:
             engine.pause()
             self._paused = True
+            if self.crawler.stats is not None:
+                self.crawler.stats.inc_value("news_archive/download_pauses")
 
     def _resume(self, force: bool = False) -> None:
         if self._paused and (force or len(self._buffer) < self.max_waiting):
@@ -459,6 +462,8 @@ class ArchivePipeline:
         self._outcomes[i] = run_extraction(to_page(self._buffer[i]), self._local_extractor)
         self._next_local = i + 1
         self.report.extracted_in_crawl += 1
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("news_archive/extracted_in_crawl")
         self._share()
 
     def _sync_counts(self) -> None:

@@ -29,6 +29,17 @@ def failing_on_article_3(page: Page) -> Article:
     return extract(page)
 
 
+def slow_recording_extractor(page: Page) -> Article:
+    """The archive's extractor, made slow (so the writer falls behind a fast crawl) and noting which process
+    ran it, in the file named by $EXTRACTED_BY."""
+    from archive.extract import extract
+
+    time.sleep(0.03)
+    with open(os.environ["EXTRACTED_BY"], "a") as fh:
+        fh.write(f"{os.getpid()} {page.url}\n")
+    return extract(page)
+
+
 def _archive(db: str) -> dict[str, object]:
     articles = query(
         db, "SELECT url, title, body, duplicate_of IS NOT NULL, page_type FROM articles ORDER BY url"
@@ -84,6 +95,54 @@ def test_extraction_errors_in_the_writer_process_reach_the_run_record(tmp_path: 
     )
     assert status == "error" and "extractor bug on this page" in error
     assert "extract_error 1" in result.stdout
+
+
+def _crawl_with_slow_writer(
+    db: str, srv: SiteServer, log: Path, **settings: str
+) -> subprocess.CompletedProcess[str]:
+    cmd = crawl_cmd(
+        db,
+        srv.url("/"),
+        settings={
+            "NEWS_ARCHIVE_EXTRACTOR": "test_crawl_writer_process.slow_recording_extractor",
+            "NEWS_ARCHIVE_BATCH_SIZE": "2",
+            "LOG_LEVEL": "INFO",
+            **settings,
+        },
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)]), "EXTRACTED_BY": str(log)}
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_writer_behind_the_crawl_pauses_the_downloads_and_loses_nothing(tmp_path: Path) -> None:
+    db, log = str(tmp_path / "a.db"), tmp_path / "extracted.txt"
+    with SiteServer(news_site(n_articles=20, per_page=20)) as srv:
+        result = _crawl_with_slow_writer(db, srv, log)
+    assert result.returncode == 0, result.stderr[-2000:]
+    # Batches of 2 and an extractor slower than the local server: pages pile up, downloads pause, resume.
+    assert "'news_archive/download_pauses'" in result.stderr
+    ((outcome, new),) = query(db, "SELECT outcome, articles_new FROM runs")
+    assert outcome == "ok" and new >= 20
+    urls = [line.split()[1] for line in log.read_text().splitlines()]
+    assert len(urls) == len(set(urls)), "a page was extracted twice"
+
+
+def test_extraction_shared_with_the_crawls_process_makes_the_same_archive(tmp_path: Path) -> None:
+    got, pids = {}, {}
+    for share in ("False", "True"):
+        db, log = str(tmp_path / f"{share}.db"), tmp_path / f"{share}.txt"
+        with SiteServer(news_site(n_articles=16, per_page=16)) as srv:
+            result = _crawl_with_slow_writer(db, srv, log, NEWS_ARCHIVE_SHARE_EXTRACTION=share)
+            assert result.returncode == 0, result.stderr[-2000:]
+            got[share] = _port_free(db, srv)
+        lines = [line.split() for line in log.read_text().splitlines()]
+        urls = [url for _, url in lines]
+        assert len(urls) == len(set(urls)), "a page was extracted twice"
+        pids[share] = {pid for pid, _ in lines}
+    assert got["True"]["articles"], "nothing archived"
+    assert got["True"] == got["False"]
+    assert len(pids["False"]) == 1  # the writer process alone
+    assert len(pids["True"]) == 2  # the writer and the crawl's process
 
 
 def _articles(db: str) -> int:
