@@ -49,6 +49,9 @@ def punct_count(text: str) -> int:
     return len(text) - len(text.translate(_DROP_PUNCT))
 
 
+_NOT_CONTROL = bytes([9, 10, 12, 13, *range(32, 256)])
+
+
 def looks_binary(data: bytes) -> bool:
     """Not a text document at all (an image, an archive, random bytes): NULs or many control bytes."""
     head = data[:8192]
@@ -56,7 +59,8 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
-    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    # Control bytes counted in C: deleting every other byte leaves only them.
+    control = len(head.translate(None, _NOT_CONTROL))
     return control * 20 > len(head)
 
 
