@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from archive.extract.dom import BLOCK_TAGS, Line, attr_text, lines, tag_of
+from archive.extract.dom import BLOCK_TAGS, Line, TextLengths, attr_text, lines, tag_of
 from archive.extract.dom import text_len as subtree_text_len
 from archive.extract.meta import DATE_RE, find_dates
 from archive.extract.text import SENTENCE_END, count_punct
@@ -403,31 +403,35 @@ def _fingerprint(el: Any) -> tuple[str, frozenset[str]]:
     return f"{tag_of(el)}.{el.get('class') or ''}", frozenset(inner)
 
 
-def _first_of_run(container: Any, cjk: bool, holding: Any = None) -> Any:
+def _first_of_run(container: Any, cjk: bool, holding: Any = None, lengths: TextLengths | None = None) -> Any:
     """The first of two or more alike post-shaped children that hold most of ``container``'s text.
 
     With ``holding``, only a run one of whose posts holds that element counts.
     """
+    measure = lengths if lengths is not None else TextLengths()
+    least = 150 if cjk else 400
+    if measure[container] < 2 * least:
+        return None  # too little text for two posts: decided without measuring the children
     kids = [k for k in container if isinstance(k.tag, str)][:200]
-    big = [k for k in kids if _text_len(k) >= (150 if cjk else 400)]
+    big = [k for k in kids if measure[k] >= least]
     if len(big) < 2:
         return None  # the common case, decided without reading any line
     big = [k for k in big if not _in_comments(k)]
-    total = _text_len(container) or 1
+    total = measure[container] or 1
     # Group by template first (cheap), and judge the post shape (which reads every line) only of groups
     # that could still make a run: two or more alike children holding most of the text.
     alike: dict[tuple[str, frozenset[str]], list[Any]] = {}
     for k in big:
         alike.setdefault(_fingerprint(k), []).append(k)
     for group in alike.values():
-        if len(group) < 2 or sum(_text_len(k) for k in group) < 0.6 * total:
+        if len(group) < 2 or sum(measure[k] for k in group) < 0.6 * total:
             continue
         run = [k for k in group if _post_shape(k, cjk)[0]]
-        if len(run) < 2 or sum(_text_len(k) for k in run) < 0.6 * total:
+        if len(run) < 2 or sum(measure[k] for k in run) < 0.6 * total:
             continue
         if holding is None or any(k is holding or k in holding.iterancestors() for k in run):
             first = run[0]
-            if link_density(first, _text_len(first)) < 0.3:
+            if link_density(first, measure[first]) < 0.3:
                 return first
     return None
 
@@ -440,10 +444,11 @@ def first_post(node: Any, cjk: bool) -> Any:
     """
     queue = [(node, 0)]
     visited = 0
+    lengths = TextLengths()  # a child measured here is the next container looked at
     while queue and visited < 80:  # bounded work on pages with huge content blocks
         el, depth = queue.pop(0)
         visited += 1
-        found = _first_of_run(el, cjk)
+        found = _first_of_run(el, cjk, lengths=lengths)
         if found is not None:
             return found
         if depth < 3:
@@ -452,7 +457,7 @@ def first_post(node: Any, cjk: bool) -> Any:
     for _ in range(4):
         if anc is None or tag_of(anc) in ("body", "html"):
             break
-        found = _first_of_run(anc, cjk, holding=node)
+        found = _first_of_run(anc, cjk, holding=node, lengths=lengths)
         if found is not None:
             return found
         anc = anc.getparent()

@@ -199,6 +199,15 @@ def text_len(el: Any) -> int:
         return 0
 
 
+class TextLengths(dict[Any, int]):
+    """text_len of elements, measured once: for steps that measure the same elements repeatedly. Only valid
+    while the tree is not changed."""
+
+    def __missing__(self, el: Any) -> int:
+        n = self[el] = text_len(el)
+        return n
+
+
 def attr_text(el: Any) -> str:
     """The class and id of an element, lower-cased, for boilerplate hints."""
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()

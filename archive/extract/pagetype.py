@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from archive.extract.dom import text_len
+from archive.extract.dom import TextLengths
 from archive.extract.meta import DATE_RE
 
 _LISTING_URL = re.compile(
@@ -21,19 +21,11 @@ _PAGER = re.compile(
 )
 
 
-class _Lengths(dict[Any, int]):
-    """Text lengths of elements, measured once per page: the page's links are measured by several steps."""
-
-    def __missing__(self, el: Any) -> int:
-        n = self[el] = text_len(el)
-        return n
-
-
 def headline_links(node: Any, cjk: bool, lengths: dict[Any, int] | None = None) -> int:
     """Links whose text is the length of a headline: what listings are made of."""
     count = 0
     lo, hi = (6, 60) if cjk else (20, 160)
-    measure = lengths if lengths is not None else _Lengths()
+    measure = lengths if lengths is not None else TextLengths()
     for a in node.iter("a"):
         n = measure[a]
         if lo <= n <= hi:
@@ -51,7 +43,7 @@ def teaser_runs(root: Any, cjk: bool, lengths: dict[Any, int] | None = None) -> 
     """
     lo, hi = (6, 60) if cjk else (20, 160)
     teaser_max = 300 if cjk else 800
-    measure = lengths if lengths is not None else _Lengths()
+    measure = lengths if lengths is not None else TextLengths()
     runs: list[tuple[Any, list[Any]]] = []
     seen = 0
     for parent in root.iter():
@@ -126,7 +118,7 @@ def classify(
 ) -> str:
     body_len = len("".join(body.split()))
     long_enough = body_len >= (80 if cjk else 250)
-    lengths = _Lengths()
+    lengths = TextLengths()
     page_links = headline_links(root, cjk, lengths) if root is not None else 0
     # Runs of teasers are only looked for where a listing is plausible: a short "body", or links in it.
     plausible = body_len < (1500 if cjk else 4000) or (
