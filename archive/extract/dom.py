@@ -117,7 +117,10 @@ def lines(root: Any, skip: Any = None, with_images: bool = False) -> Iterator[Li
 
     def flush() -> Line | None:
         nonlocal parts, link_len, images
-        text = collapse("".join(parts))
+        text = "".join(parts)
+        # Most gathered text is the whitespace between tags: str.strip() (C) settles it without the regex
+        # (every character it strips is one collapse() would turn into a space).
+        text = collapse(text) if text.strip() else ""
         line = Line(text, link_len, blocks[-1], heading[-1], images=images) if (text or images) else None
         parts, link_len, images = [], 0, []
         return line

@@ -422,7 +422,7 @@ def run(page: Page, parser_version: str) -> Article:
     art.credits = fields.credits
     art.lang = lang_mod.detect(art.body or page_text, head.lang)
     teasers = sum(
-        1 for b in blocks if b.line is not None and meta_mod.DATE_RE.search(b.text) and len(b.text) < 200
+        1 for b in blocks if b.line is not None and len(b.text) < 200 and meta_mod.DATE_RE.search(b.text)
     )
     art.page_type = classify(
         root, node, art.body or "", art.title, bool(published), cjk, page.effective_url, teasers
