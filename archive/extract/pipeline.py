@@ -247,6 +247,9 @@ def _mark_hidden_spam(root: Any, head: _Head, page_host: str, spam: list[str]) -
         _remove_keep_tail(el)
 
 
+_HREFS = etree.XPath("//a/@href", smart_strings=False)  # every link's target, in document order, in C
+
+
 def _page_host(page: Page, head: _Head, root: Any) -> str:
     for url in (page.effective_url, head.metas.get("og:url")):
         host = spam_mod.host_of(url)
@@ -258,8 +261,8 @@ def _page_host(page: Page, head: _Head, root: Any) -> str:
             if host:
                 return host
     counts: dict[str, int] = {}
-    for a in root.iter("a"):
-        host = spam_mod.host_of(a.get("href"))
+    for href in _HREFS(root):
+        host = spam_mod.host_of(href)
         if host:
             counts[host] = counts.get(host, 0) + 1
     # The site's own host is the one most links point to; with only a handful of absolute links that
@@ -320,7 +323,8 @@ def run(page: Page, parser_version: str) -> Article:
         suspect_set = set(suspects)
         article_rest = " ".join(b.text for b in blocks if b.text not in suspect_set)
         spam_lines.update(t for t in suspects if spam_mod.is_spam_text(t, article_rest))
-    spam_lines.update(_spam_link_rows(all_lines, node_set_for(node), page_host, article_text))
+    node_set = node_set_for(node)  # the content block's elements (the title step reads them too)
+    spam_lines.update(_spam_link_rows(all_lines, node_set, page_host, article_text))
     for text in spam_lines:
         spam.append(text)
     if spam_lines:
@@ -329,7 +333,6 @@ def run(page: Page, parser_version: str) -> Article:
     meta_spam_keys = ("keywords", "description")
 
     # Title.
-    node_set = set(node.iter()) if node is not None else set()
     src = TitleSources(
         html_title=head.title,
         h1=_h1_texts(root),
