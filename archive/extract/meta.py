@@ -366,8 +366,10 @@ _BRACKETED_FURNITURE = re.compile(
 
 def is_field_line(line: str) -> bool:
     """A line made of labelled fields (and dates): metadata, not article text."""
+    if len(line) > 200 or "。" in line:
+        return False  # a paragraph, decided before parsing it
     found = parse_fields_line(line)
-    if not found or "。" in line:
+    if not found:
         return False
     if any(len(f.value) > 40 for f in found if f.kind != "date"):
         return False  # a label word followed by prose ("记者近日从……了解到") is a sentence
