@@ -2,8 +2,11 @@
 
 One writer: a single worker thread owns the archive connection (the Ingestor) and does all of its writing
 (ingest, fetch state, the run record), one batch at a time, while the reactor goes on downloading. A batch
-is committed when it holds ``NEWS_ARCHIVE_BATCH_SIZE`` pages or is ``NEWS_ARCHIVE_BATCH_SECONDS`` old, so a
-killed run loses at most one small batch, and what it lost is not in the archive, hence fetched next run.
+is written when it holds ``NEWS_ARCHIVE_BATCH_SIZE`` pages or is ``NEWS_ARCHIVE_BATCH_SECONDS`` old, or, while
+another is being written, as soon as that one is committed. A page's item never waits for the writer: when
+``NEWS_ARCHIVE_MAX_WAITING`` pages wait (twice the batch size by default), the engine pauses new downloads
+until the writer takes them. So a killed run loses at most the batch in flight and the pages waiting, and
+what it lost is not in the archive, hence fetched next run.
 
 The run record is opened when the spider opens, its figures rewritten after each batch, and it is closed
 with an outcome when the spider closes (``crawler.run`` reads :attr:`ArchivePipeline.report`).
