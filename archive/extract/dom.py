@@ -196,6 +196,9 @@ _STRING = etree.XPath("string()")
 
 def text_len(el: Any) -> int:
     """Non-whitespace characters under an element (XPath string(): one C-level concatenation)."""
+    if not len(el):
+        text = el.text  # a leaf (most links): its text is all there is, without an XPath evaluation
+        return len("".join(text.split())) if text else 0
     try:
         return len("".join(str(_STRING(el)).split()))
     except (ValueError, etree.XPathError):
