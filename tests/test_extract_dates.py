@@ -108,3 +108,25 @@ def test_modified_meta_forms() -> None:
 )
 def test_fact_terms(term: str, fact: bool) -> None:
     assert is_fact_term(term) is fact
+
+
+def test_modified_date_alone_does_not_make_a_page_an_article() -> None:
+    """A short titled page is an article by its publish date; a declared last-modified date (set on every
+    page by many CMSs) fills published_at but does not change the page type."""
+    page = (
+        '<html><head><meta charset="utf-8">{meta}<title>关于本馆</title></head><body><h1>关于本馆</h1>'
+        "<p>本馆每天九点至十七点开放，周一闭馆，节假日照常开放，欢迎参观。</p></body></html>"
+    )
+    bare = extract_bytes(page.format(meta="").encode(), URL)
+    modified = extract_bytes(
+        page.format(meta='<meta itemprop="dateModified" content="2020-01-02 03:04:05">').encode(), URL
+    )
+    published = extract_bytes(
+        page.format(
+            meta='<meta property="article:published_time" content="2020-01-02T03:04:05+08:00">'
+        ).encode(),
+        URL,
+    )
+    assert (bare.page_type, bare.published_at) == ("other", None)
+    assert (modified.page_type, modified.published_at) == ("other", "2020-01-02T03:04:05+08:00")
+    assert (published.page_type, published.published_at) == ("article", "2020-01-02T03:04:05+08:00")

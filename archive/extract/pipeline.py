@@ -390,10 +390,10 @@ def run(page: Page, parser_version: str) -> Article:
         m = _URL_DATE.search(page.effective_url or "")
         if m:
             published = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
-    if published is None:
-        # No publish date anywhere (an encyclopedia entry, a reference page): the text archived is the
-        # version published at its declared last modification, as htmldate also takes by default.
-        published = _modified_date(head)
+    # No publish date anywhere (an encyclopedia entry, a reference page): the text archived is the version
+    # published at its declared last modification, as htmldate also takes by default. Only the record takes
+    # it: whether the page has a date of its own still counts for its page type.
+    dated = published if published is not None else _modified_date(head)
     title_norm = _norm(art.title or "")
     bylines = _find_author(
         fields,
@@ -417,7 +417,7 @@ def run(page: Page, parser_version: str) -> Article:
     if not texts:
         art.body_html = None
 
-    art.published_at = meta_mod.with_offset(published, "+08:00" if cjk else "")
+    art.published_at = meta_mod.with_offset(dated, "+08:00" if cjk else "")
     art.source = fields.source
     art.author = fields.author if cjk else _latin_names(fields.author)
     art.editor = fields.editor
