@@ -151,9 +151,9 @@ class ArchivePipeline:
         # Extraction shared with the crawl's process: while the writer process writes one batch, the crawl's
         # process extracts the pages of the next (one per reactor turn, between downloads), and the writer
         # extracts only what it was not sent extracted. Each process then does what the other has no time
-        # for. Off by default: with both processes busy each one's CPU per page grows, so it pays only on a
-        # machine with a core to spare (docs/benchmarks.md, ## Crawl).
-        self.share_extraction = s.getbool("NEWS_ARCHIVE_SHARE_EXTRACTION", False)
+        # for. With both processes busy each one's CPU per page grows, so it pays only while the machine has
+        # the second core to spare (docs/benchmarks.md, ## Crawl); it is a fast crawl's default.
+        self.share_extraction = s.getbool("NEWS_ARCHIVE_SHARE_EXTRACTION", True)
         self.tune_gc = s.getbool("NEWS_ARCHIVE_TUNE_GC", True)
         self._outcomes: list[Outcome | None] = []  # beside _buffer: what the crawl's process extracted
         self._local_extractor: Callable[[Page], Article] | None = None

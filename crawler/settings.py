@@ -27,9 +27,9 @@ NEWS_ARCHIVE_EXTRACT_PROCESSES = 0
 # writer thread in the crawl's process.
 NEWS_ARCHIVE_WRITER_PROCESS = True
 # While the archive writer process writes one batch, the crawl's process extracts the pages of the next, so
-# the two share the extraction (crawler/pipelines.py). Off by default: it costs 10-15% more CPU in all and
-# pays only when the machine has a core to spare for it (docs/benchmarks.md, ## Crawl).
-NEWS_ARCHIVE_SHARE_EXTRACTION = False
+# the two share the extraction on two cores (crawler/pipelines.py). It costs 10-15% more CPU in all: on a
+# machine whose cores are busy with other work, False does better (docs/benchmarks.md, ## Crawl).
+NEWS_ARCHIVE_SHARE_EXTRACTION = True
 # Pages waiting for the writer at which downloads pause until it catches up (at least 2 batches).
 NEWS_ARCHIVE_MAX_WAITING = 0
 # Freeze the start-up objects and collect garbage less often in the crawl's process (crawler.pipelines.tune_gc).
