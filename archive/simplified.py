@@ -19,13 +19,18 @@ def converter() -> Any:
     return opencc.OpenCC("t2s")
 
 
-@lru_cache(maxsize=64)
+# Enough for a whole ingest batch (200 pages by default: a title and a body each), since dedup folds a page's
+# text when it is applied and the search index only at the end of the batch; about 10 MB at most.
+_REMEMBERED = 512
+
+
+@lru_cache(maxsize=_REMEMBERED)
 def nfkc(text: str) -> str:
     """``text`` in Unicode NFKC (remembered for the same reason: dedup and the search index both fold)."""
     return unicodedata.normalize("NFKC", text)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=_REMEMBERED)
 def to_simplified(text: str) -> str:
     """``text`` converted by OpenCC ``t2s``."""
     return str(converter().convert(text))
