@@ -39,7 +39,10 @@ DICT_GAIN = 0.5
 SURELY_GOOD = 0.10
 # Bodies smaller than this are compressed alone and never serve as a dictionary (robots.txt, stubs, errors).
 MIN_DICT_BODY = 4096
-_HOSTS_CACHED = 64
+# Nor do bodies larger than this (a compressor loads its whole dictionary; a portal page is about 100 KB).
+MAX_DICT_BODY = 2 * 1024 * 1024
+# A compressor with a 100 KB page loaded holds about 0.75 MB: the most recent hosts only.
+_HOSTS_CACHED = 16
 _DICTS_CACHED = 16
 
 
@@ -150,6 +153,8 @@ class PayloadWriter:
             alone = self._alone.compress(body)
             if len(with_dict) <= DICT_GAIN * len(alone):
                 return "zstd", current[0], None, with_dict
+        if len(body) > MAX_DICT_BODY:
+            return self._alone_or_identity(self._alone, body)
         # This page becomes the host's dictionary: stored alone, at the dictionary level.
         codec, _, _, data = self._alone_or_identity(self._dict_alone, body)
         self._hosts[host] = (digest, zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_raw_dict(body)))

@@ -128,3 +128,17 @@ def test_ingested_pages_read_back_exactly_after_reopening(tmp_path: Path) -> Non
     # Three hosts, three dictionaries; every other page refers to its host's.
     assert rows(db.conn, "SELECT count(*) FROM payloads WHERE dict_for IS NOT NULL") == [(3,)]
     assert rows(db.conn, "SELECT count(*) FROM payloads WHERE dict IS NOT NULL") == [(27,)]
+
+
+def test_a_huge_body_is_stored_alone_and_never_becomes_a_dictionary(conn: sqlite3.Connection) -> None:
+    from archive.payloads import MAX_DICT_BODY
+
+    writer = PayloadWriter(conn)
+    rng = random.Random(5)
+    huge = b"<html>" + rng.randbytes(MAX_DICT_BODY + 1024) + b"</html>"
+    digest = writer.put(huge, "http://www.a.gov.cn/big.html")
+    assert rows(conn, "SELECT dict, dict_for FROM payloads WHERE digest = ?", digest) == [(None, None)]
+    assert read_payload(conn, digest) == huge
+    # The host's next ordinary page still becomes its dictionary.
+    first = writer.put(portal_page(1), "http://www.a.gov.cn/n/1.html")
+    assert rows(conn, "SELECT dict_for FROM payloads WHERE digest = ?", first) == [("www.a.gov.cn",)]
