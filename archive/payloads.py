@@ -77,7 +77,7 @@ class _Dictionaries:
         row = conn.execute("SELECT codec, dict, data FROM payloads WHERE digest = ?", (digest,)).fetchone()
         if row is None or row[1] is not None:
             raise ValueError(f"payload dictionary {digest} is missing")
-        made = zstandard.ZstdDecompressor(dict_data=_raw_dict(decompress(row[0], row[2])))
+        made = zstandard.ZstdDecompressor(dict_data=_raw_dict(_decompress_alone(row[0], row[2])))
         self._cache[digest] = made
         if len(self._cache) > _DICTS_CACHED:
             self._cache.popitem(last=False)
@@ -87,7 +87,7 @@ class _Dictionaries:
 _DICTIONARIES = _Dictionaries()
 
 
-def decompress(codec: str, data: bytes) -> bytes:
+def _decompress_alone(codec: str, data: bytes) -> bytes:
     """A body stored without a dictionary."""
     if codec == "zstd":
         return zstandard.ZstdDecompressor().decompress(data)
@@ -101,7 +101,7 @@ def decompress(codec: str, data: bytes) -> bytes:
 def read_stored(conn: sqlite3.Connection, codec: str, dict_digest: str | None, data: bytes) -> bytes:
     """A stored body from its row's ``codec``, ``dict`` and ``data``; exactly the bytes received."""
     if dict_digest is None:
-        return decompress(codec, data)
+        return _decompress_alone(codec, data)
     if codec != "zstd":
         raise ValueError(f"payload codec {codec!r} cannot use a dictionary")
     return _DICTIONARIES.decompressor(conn, dict_digest).decompress(data)
@@ -178,7 +178,7 @@ class PayloadWriter:
         ).fetchone()
         found = None
         if row is not None:
-            body = decompress(row[1], row[2])
+            body = _decompress_alone(row[1], row[2])
             found = (row[0], zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_raw_dict(body)))
         self._hosts[host] = found
         self._trim()

@@ -60,14 +60,16 @@ def test_multi_page_article_is_one_record(crawled) -> None:
 
 def test_raw_bytes_are_stored_as_received(crawled) -> None:
     srv, db, _ = crawled
-    from archive.payloads import decompress
+    import sqlite3
 
-    row = query(
-        db,
-        "SELECT p.codec, p.data FROM responses r JOIN payloads p ON p.digest = r.payload_digest"
-        " WHERE r.url LIKE '%t20240305_3.html'",
-    )[0]
-    assert decompress(row[0], row[1]) == srv.routes["/news/202403/t20240305_3.html"].body
+    from archive.payloads import read_payload
+
+    ((digest,),) = query(db, "SELECT payload_digest FROM responses WHERE url LIKE '%t20240305_3.html'")
+    conn = sqlite3.connect(db)
+    try:
+        assert read_payload(conn, digest) == srv.routes["/news/202403/t20240305_3.html"].body
+    finally:
+        conn.close()
 
 
 def test_run_is_recorded(crawled) -> None:
