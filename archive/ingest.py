@@ -31,6 +31,7 @@ or not a 2xx response).
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -243,12 +244,23 @@ class Ingestor:
     def ingest(self, page: Page, run_id: int | None = None) -> IngestResult:
         return self.ingest_many([page], run_id)[0]
 
-    def ingest_many(self, pages: Iterable[Page], run_id: int | None = None) -> list[IngestResult]:
+    def ingest_many(
+        self,
+        pages: Iterable[Page],
+        run_id: int | None = None,
+        extracted: Iterable[Outcome | None] | None = None,
+    ) -> list[IngestResult]:
+        """Ingest pages in batches. ``extracted``, beside ``pages``: outcomes already computed elsewhere (the
+        crawl's process extracts some pages while the writer is busy); a page given None is extracted here."""
         results: list[IngestResult] = []
-        for batch in _batched(pages, self.batch_size):
-            ids = self.store(batch, run_id)
-            outcomes = [run_extraction(page, self.extractor) for page in batch]
-            results.extend(self.apply(list(zip(ids, batch, outcomes, strict=True))))
+        given = extracted if extracted is not None else itertools.repeat(None)
+        for batch in _batched(zip(pages, given, strict=extracted is not None), self.batch_size):
+            batch_pages = [page for page, _ in batch]
+            ids = self.store(batch_pages, run_id)
+            outcomes = [
+                done if done is not None else run_extraction(page, self.extractor) for page, done in batch
+            ]
+            results.extend(self.apply(list(zip(ids, batch_pages, outcomes, strict=True))))
         return results
 
     def is_known(self, url: str) -> bool:

@@ -246,15 +246,7 @@ class ArchivePipeline:
         pages, owners, ex = self._prepare(items)
         if self._extract_pool is None:
             ing.extractor = ex
-            if pages and outcomes and any(o is not None for o in outcomes):
-                ids = ing.store(pages, self.report.run_id)
-                done = [
-                    o if o is not None else run_extraction(p, ex)
-                    for p, o in zip(pages, outcomes, strict=True)
-                ]
-                results = ing.apply(list(zip(ids, pages, done, strict=True)))
-            else:
-                results = ing.ingest_many(pages, run_id=self.report.run_id) if pages else []
+            results = ing.ingest_many(pages, run_id=self.report.run_id, extracted=outcomes) if pages else []
             return self._record(pages, owners, results, states)
         ids = ing.store(pages, self.report.run_id) if pages else []
         future = self._extract_pool.submit(extract_all, pages, ex) if pages else None
