@@ -113,6 +113,11 @@ def read_payload(conn: sqlite3.Connection, digest: str) -> bytes | None:
     return None if row is None else read_stored(conn, row[0], row[1], row[2])
 
 
+def _alone_or_identity(body: bytes, packed: bytes) -> tuple[str, bytes]:
+    """(codec, data) for a body compressed alone: as it is when compressing does not shrink it."""
+    return ("zstd", packed) if len(packed) < len(body) else ("identity", body)
+
+
 class PayloadWriter:
     """Stores bodies in one archive, compressed against their host's dictionary page.
 
@@ -134,40 +139,32 @@ class PayloadWriter:
         """Store ``body`` unless already stored; return its digest."""
         digest = payload_digest(body)
         if self.conn.execute("SELECT 1 FROM payloads WHERE digest = ?", (digest,)).fetchone() is None:
-            codec, dict_digest, dict_for, data = self._pack(body, digest, _host(url))
+            codec, data, dict_digest, dict_for = self._pack(body, digest, _host(url))
             self.conn.execute(
                 "INSERT INTO payloads (digest, codec, size, data, dict, dict_for) VALUES (?, ?, ?, ?, ?, ?)",
                 (digest, codec, len(body), data, dict_digest, dict_for),
             )
         return digest
 
-    def _pack(self, body: bytes, digest: str, host: str) -> tuple[str, str | None, str | None, bytes]:
-        """(codec, dictionary digest, host it is the dictionary of, data) for a body not yet stored."""
+    def _pack(self, body: bytes, digest: str, host: str) -> tuple[str, bytes, str | None, str | None]:
+        """(codec, data, dictionary digest, host it is the dictionary of) for a body not yet stored."""
         if len(body) < MIN_DICT_BODY:
-            return self._alone_or_identity(self._alone, body)
+            return (*_alone_or_identity(body, self._alone.compress(body)), None, None)
         current = self._dictionary(host)
         alone: bytes | None = None
         if current is not None:
             with_dict = current[1].compress(body)
             if len(with_dict) <= SURELY_GOOD * len(body):
-                return "zstd", current[0], None, with_dict
+                return "zstd", with_dict, current[0], None
             alone = self._alone.compress(body)
             if len(with_dict) <= DICT_GAIN * len(alone):
-                return "zstd", current[0], None, with_dict
+                return "zstd", with_dict, current[0], None
         if len(body) > MAX_DICT_BODY:
-            return self._alone_or_identity(self._alone, body)
+            return (*_alone_or_identity(body, alone or self._alone.compress(body)), None, None)
         # This page becomes the host's dictionary: stored alone, at the dictionary level.
-        codec, _, _, data = self._alone_or_identity(self._dict_alone, body)
         self._hosts[host] = (digest, zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_raw_dict(body)))
         self._trim()
-        return codec, None, host, data
-
-    @staticmethod
-    def _alone_or_identity(
-        compressor: zstandard.ZstdCompressor, body: bytes
-    ) -> tuple[str, None, None, bytes]:
-        packed = compressor.compress(body)
-        return ("zstd", None, None, packed) if len(packed) < len(body) else ("identity", None, None, body)
+        return (*_alone_or_identity(body, self._dict_alone.compress(body)), None, host)
 
     def _dictionary(self, host: str) -> tuple[str, zstandard.ZstdCompressor] | None:
         if host in self._hosts:
