@@ -166,13 +166,20 @@ def _ld_author(value: Any) -> str | None:
     return ", ".join(clean(n) for n in names if clean(n)) or None
 
 
-def _structured_date(head: _Head, root: Any) -> str | None:
-    for key in _DATE_META:
+def _first_meta_date(head: _Head, keys: tuple[str, ...]) -> str | None:
+    """The first of these metadata keys the page gives a machine-readable date in."""
+    for key in keys:
         value = head.metas.get(key)
-        if value:
-            iso = _iso_from_machine(value)
-            if iso:
-                return iso
+        iso = _iso_from_machine(value) if value else None
+        if iso:
+            return iso
+    return None
+
+
+def _structured_date(head: _Head, root: Any) -> str | None:
+    iso = _first_meta_date(head, _DATE_META)
+    if iso:
+        return iso
     value = head.ld("datePublished") or head.ld("dateCreated")
     if isinstance(value, str):
         iso = _iso_from_machine(value)
@@ -191,12 +198,9 @@ def _structured_date(head: _Head, root: Any) -> str | None:
 def _modified_date(head: _Head) -> str | None:
     """The last-modified date the page declares in its metadata (``article:modified_time`` is read with the
     publish dates already, as the last resort among them)."""
-    for key in _MODIFIED_META:
-        value = head.metas.get(key)
-        if value:
-            iso = _iso_from_machine(value)
-            if iso:
-                return iso
+    iso = _first_meta_date(head, _MODIFIED_META)
+    if iso:
+        return iso
     value = head.ld("dateModified")
     return _iso_from_machine(value) if isinstance(value, str) else None
 
