@@ -30,7 +30,7 @@ from archive.errors import ArchiveError, NotAnArchive
 
 # Stored in PRAGMA application_id so a foreign SQLite file is told apart from an archive ("NWSA").
 APPLICATION_ID = 0x4E575341
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -267,8 +267,20 @@ def _drop_indexed_copy(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE articles_fts_indexed")
 
 
+# Segments FTS5 lets accumulate on a level before merging them into one on the next (its default is 4).
+# Merging as pages are indexed was a third of the index's insert cost; with 16, each term's entries are
+# rewritten about half as often, and the merge at the end of every crawl, import or reparse
+# (Ingestor.compact) leaves the index as compact as before (bench/crawl.py, docs/benchmarks.md).
+FTS_AUTOMERGE = 16
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """Release 0.3: the search index merges its segments less eagerly while pages are indexed."""
+    conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('automerge', ?)", (FTS_AUTOMERGE,))
+
+
 # MIGRATIONS[n] upgrades a database at user_version n to n + 1.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _v1, 1: _v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {0: _v1, 1: _v2, 2: _v3}
 
 
 def _is_sqlite_file(path: Path) -> bool:

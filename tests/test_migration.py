@@ -8,7 +8,7 @@ import zlib
 from pathlib import Path
 
 from archive import dedup
-from archive.db import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, open_db
+from archive.db import APPLICATION_ID, FTS_AUTOMERGE, MIGRATIONS, SCHEMA_VERSION, open_db
 from archive.ingest import Ingestor
 from archive.payloads import payload_digest, read_payload
 from archive.records import get_record
@@ -140,3 +140,29 @@ def test_opening_twice_migrates_once(tmp_path: Path) -> None:
     }
     assert len(expected) == 2 * dedup.DEFAULT_CONFIG.bands
     assert set(db.conn.execute("SELECT band, value, article FROM simhash_bands")) == expected
+
+
+def _automerge(conn: sqlite3.Connection) -> int | None:
+    row = conn.execute("SELECT v FROM articles_fts_config WHERE k = 'automerge'").fetchone()
+    return None if row is None else int(row[0])
+
+
+def test_the_search_index_merges_segments_16_at_a_time_in_new_and_upgraded_archives(tmp_path: Path) -> None:
+    assert _automerge(open_db(tmp_path / "new.db").conn) == FTS_AUTOMERGE == 16
+    path = tmp_path / "old.db"
+    _v1_archive(path)
+    conn = sqlite3.connect(path)
+    assert _automerge(conn) is None  # FTS5's default (4) until the upgrade
+    conn.close()
+    db = open_db(path)
+    assert _automerge(db.conn) == 16
+    # The index is still whole after the upgrade and after more pages are indexed under the new setting.
+    ing = Ingestor(db, extractor=fake_extract)
+    new = {
+        ing.ingest(
+            page(f"http://a.gov.cn/n/{n}.html", html_page(f"第{n}次常务会议", article_paragraphs(n)))
+        ).article_id
+        for n in range(40)
+    }
+    db.conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 0)")
+    assert {h.id for h in search(db, "常务会议", limit=100)} == new | {"b2"}
