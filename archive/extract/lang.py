@@ -1,6 +1,10 @@
 """The article's language: zh-Hans or zh-Hant by which OpenCC conversion changes the text, else by script.
 
 The ``<html lang>`` attribute is only a hint: Chinese CMS templates often say ``zh-CN`` over Traditional text.
+
+How many characters each conversion would change is counted from OpenCC's own character tables
+(archive/extract/zh_chars.py) where they settle the decision, which is nearly always; only where phrases could
+tip it are the conversions run. The decision is the same either way.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 from archive.extract.text import han_count, visible_len
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
-_HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
@@ -67,18 +71,88 @@ def _converter(config: str) -> Any:
     return opencc.OpenCC(config)
 
 
-def chinese_script(text: str) -> str:
-    """``zh-Hant`` when converting to Simplified changes more characters than converting to Traditional."""
+def _han_sample(text: str) -> str:
     # 600 Han characters tell the scripts apart (a Traditional text changes ~1 in 6 under t2s); more only costs.
-    sample = "".join(_HAN_CHAR.findall(text[:2000]))[:600]
+    # Runs of Han characters joined are the Han characters joined (fewer, longer matches).
+    return "".join(_HAN_RUN.findall(text[:2000]))[:600]
+
+
+def _changed_by(config: str, sample: str) -> int:
+    """Positions of ``sample`` that OpenCC's ``config`` conversion changes."""
+    converted = _converter(config).convert(sample)
+    # Position by position, up to the shorter string (map stops there like zip); counted in C.
+    return sum(map(operator.ne, sample, converted))
+
+
+def chinese_script_by_conversion(text: str) -> str:
+    """``zh-Hant`` when converting to Simplified changes more characters than converting to Traditional."""
+    sample = _han_sample(text)
     if not sample:
         return "zh-Hans"
-    to_s = _converter("t2s").convert(sample)
-    to_t = _converter("s2t").convert(sample)
-    # Position by position, up to the shorter string (map stops there like zip); counted in C.
-    changed_by_t2s = sum(map(operator.ne, sample, to_s))
-    changed_by_s2t = sum(map(operator.ne, sample, to_t))
-    return "zh-Hant" if changed_by_t2s > changed_by_s2t else "zh-Hans"
+    return "zh-Hant" if _changed_by("t2s", sample) > _changed_by("s2t", sample) else "zh-Hans"
+
+
+class _Conversion:
+    """What one OpenCC conversion does to the sampled characters, from its tables (zh_chars)."""
+
+    def __init__(self, config: str, changed: str, unsure: str, bigrams: str) -> None:
+        self.config = config
+        self.changed = frozenset(changed)
+        self._changed = re.compile(f"[{changed}]") if changed else None
+        self._unsure = re.compile(f"[{unsure}]") if unsure else None
+        self._bigrams = frozenset(bigrams[i : i + 2] for i in range(0, len(bigrams), 2))
+
+    def changed_range(self, sample: str) -> tuple[int, int]:
+        """The fewest and the most positions of ``sample`` the conversion can change (equal when exact)."""
+        n = len(self._changed.findall(sample)) if self._changed is not None else 0
+        low = high = n
+        bigrams = self._bigrams
+        for m in self._unsure.finditer(sample) if self._unsure is not None else ():
+            i = m.start()
+            if sample[max(i - 1, 0) : i + 1] in bigrams or sample[i : i + 2] in bigrams:
+                # A phrase may stand here that converts this character unlike alone: either way.
+                if m.group() in self.changed:
+                    low -= 1
+                else:
+                    high += 1
+        return low, high
+
+
+@lru_cache(maxsize=1)
+def _conversions() -> tuple[_Conversion, _Conversion] | None:
+    """The t2s and s2t tables, or None when they were made for another OpenCC than the one installed."""
+    import opencc
+
+    from archive.extract import zh_chars as z
+
+    if opencc.__version__ != z.OPENCC_VERSION:
+        return None
+    return (
+        _Conversion("t2s", z.T2S_CHANGED, z.T2S_UNSURE, z.T2S_BIGRAMS),
+        _Conversion("s2t", z.S2T_CHANGED, z.S2T_UNSURE, z.S2T_BIGRAMS),
+    )
+
+
+def chinese_script(text: str) -> str:
+    """``zh-Hant`` when converting to Simplified changes more characters than converting to Traditional.
+
+    Decides exactly as chinese_script_by_conversion, converting only when the tables leave it open.
+    """
+    conversions = _conversions()
+    if conversions is None:
+        return chinese_script_by_conversion(text)
+    sample = _han_sample(text)
+    if not sample:
+        return "zh-Hans"
+    (t2s_low, t2s_high), (s2t_low, s2t_high) = (c.changed_range(sample) for c in conversions)
+    if t2s_low > s2t_high:
+        return "zh-Hant"
+    if t2s_high <= s2t_low:
+        return "zh-Hans"
+    # Phrases may tip it: count exactly, by converting, whichever side the tables left open.
+    t2s = t2s_low if t2s_low == t2s_high else _changed_by("t2s", sample)
+    s2t = s2t_low if s2t_low == s2t_high else _changed_by("s2t", sample)
+    return "zh-Hant" if t2s > s2t else "zh-Hans"
 
 
 def detect(text: str, html_lang: str | None) -> str | None:

@@ -8,7 +8,7 @@ import unicodedata
 # Every kind of space a page uses for layout: NBSP, ideographic space (full-width indent), thin spaces, ZWSP.
 _SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 PUNCT = frozenset("，。！？；：、,.!?;:”“\"'）)（(」「』『《》")
 SENTENCE_END = frozenset('。！？!?.…”"」』')
 
@@ -31,7 +31,8 @@ def visible_len(text: str) -> int:
 
 
 def han_count(text: str) -> int:
-    return len(_HAN.findall(text))
+    # Summed lengths of runs: one match per run of Han characters rather than one per character.
+    return sum(map(len, _HAN_RUN.findall(text)))
 
 
 def is_cjk(text: str) -> bool:
