@@ -51,6 +51,8 @@ from crawler.profiles import in_site_zone as in_site_zone  # re-exported: where 
 logger = logging.getLogger(__name__)
 
 ARTICLE_STATUSES = ("new", "updated", "unchanged", "duplicate")
+# Pages that may wait while the writer starts, as a multiple of NEWS_ARCHIVE_MAX_WAITING.
+OPENING_WAITING_FACTOR = 4
 
 
 @dataclass
@@ -148,6 +150,7 @@ class ArchivePipeline:
         # made the crawl's garbage collector the crawl's largest cost).
         self.max_waiting = max(2 * self.batch_size, s.getint("NEWS_ARCHIVE_MAX_WAITING", 0))
         self._paused = False
+        self._opening = False  # the writer is starting (open_spider to _open_writer)
         # Extraction shared with the crawl's process: while the writer process writes one batch, the crawl's
         # process extracts the pages of the next (one per reactor turn, between downloads), and the writer
         # extracts only what it was not sent extracted. Each process then does what the other has no time
@@ -157,6 +160,7 @@ class ArchivePipeline:
         self.tune_gc = s.getbool("NEWS_ARCHIVE_TUNE_GC", True)
         self._outcomes: list[Outcome | None] = []  # beside _buffer: what the crawl's process extracted
         self._local_extractor: Callable[[Page], Article] | None = None
+        self._local_profiles: Profiles | None = None  # what _local_extractor applies
         self._next_local = 0  # the index in _buffer of the next page to extract here
         self._sharing = False  # an extraction is scheduled on the reactor
         self._flush_lock = defer.DeferredLock()  # held while a batch is being written
@@ -321,13 +325,50 @@ class ArchivePipeline:
         return maybe_deferred_to_future(threads.deferToThreadPool(reactor, self._pool, fn, *args))
 
     async def open_spider(self) -> None:
+        """Start the writer and return at once: downloads begin while the writer starts and opens the archive
+        (in a process of its own that takes about a second to import its code, against which a fast crawl's
+        whole run is a few seconds), and the first batch is written when it is open."""
         if self.tune_gc:
             tune_gc()
+        if not self.lock_held:
+            # Taken here, before anything is fetched: a run refused for the lock fetches nothing.
+            try:
+                self._lock = runs.ArchiveLock(self.db_path).acquire()
+            except ArchiveLocked as exc:
+                # Another run holds the archive (plain `scrapy crawl` or Scrapyd, which take no lock first):
+                # one line and a clean close with reason 'locked', not a traceback.
+                self.report.error = str(exc)
+                logger.error("%s", exc)
+                self._failed = self._refused = "locked"
+                from scrapy.utils.defer import deferred_from_coro
+
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="locked"))
+                return
+            self.lock_held = True  # the writer (this process's thread or the writer process) opens under it
+            self._writer_settings["NEWS_ARCHIVE_LOCK_HELD"] = True
         self._pool.start()
         if self.writer_process:
             from crawler.writer_process import RemoteWriter
 
             self._remote = RemoteWriter(self._writer_settings, self.crawler.spider)
+        # The write lock is held until the archive is open, so every write waits for it.
+        await maybe_deferred_to_future(self._flush_lock.acquire())
+        self._opening = True
+        if self._shares_extraction():
+            # Pages fetched while the writer starts are extracted here meanwhile, with the profiles the
+            # archive will apply (checked once it is open).
+            profiles = self._profiles_before_open()
+            if profiles is not None:
+                self._local_extractor = self._extractor_with(profiles)
+                self._local_profiles = profiles
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(self._open_writer())
+        self._timer = task.LoopingCall(self._tick)
+        self._timer.start(max(self.batch_seconds / 2, 0.1), now=False)
+
+    async def _open_writer(self) -> None:
+        """Open the archive in the writer (holding the write lock, taken by open_spider)."""
         try:
             profiles = await self._call(self._open)
         except Exception as exc:
@@ -335,23 +376,63 @@ class ArchivePipeline:
                 self._remote.stop()
                 self._remote = None
             self.report.error = str(exc)
-            if isinstance(exc, ArchiveLocked):
-                # Another run holds the archive (plain `scrapy crawl` or Scrapyd, which take no lock first):
-                # one line and a clean close with reason 'locked', not a traceback.
-                logger.error("%s", exc)
-                self._failed = self._refused = "locked"
-                from scrapy.utils.defer import deferred_from_coro
+            self._failed = f"{type(exc).__name__}: {exc}"
+            logger.error("archive could not be opened: %s", exc)
+            self._resume(force=True)
+            from scrapy.utils.defer import deferred_from_coro
 
-                deferred_from_coro(self.crawler.engine.close_spider_async(reason="locked"))
-                return
-            raise
-        if self._remote is not None and self.share_extraction and self.extract_processes == 0:
-            from archive.ingest import default_extractor
-            from archive.profiles import with_profiles
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+            return
+        finally:
+            self._opening = False
+            self._flush_lock.release()
+        if self._shares_extraction() and profiles != self._local_profiles:
+            # Not the profiles extracted with so far (the archive's stored ones changed meanwhile): what was
+            # extracted here is extracted again by the writer.
+            self._outcomes = [None] * len(self._outcomes)
+            self.report.extracted_in_crawl = 0
+            self._local_extractor = self._extractor_with(profiles)
+            self._local_profiles = profiles
+        if len(self._buffer) >= self.batch_size:
+            self._start_flush()
+        else:
+            self._share()
 
-            self._local_extractor = with_profiles(self.base_extractor or default_extractor, profiles)
-        self._timer = task.LoopingCall(self._tick)
-        self._timer.start(max(self.batch_seconds / 2, 0.1), now=False)
+    def _shares_extraction(self) -> bool:
+        return self._remote is not None and self.share_extraction and self.extract_processes == 0
+
+    def _extractor_with(self, profiles: Profiles) -> Callable[[Page], Article]:
+        from archive.ingest import default_extractor
+        from archive.profiles import with_profiles
+
+        extractor: Callable[[Page], Article] = with_profiles(
+            self.base_extractor or default_extractor, profiles
+        )
+        return extractor
+
+    def _profiles_before_open(self) -> Profiles | None:
+        """The profiles the writer's ``_open`` will settle on: the ones given, else the archive's stored ones
+        (read here, read-only); None when they cannot be known before it opens."""
+        spider_profiles = getattr(self.crawler.spider, "profiles", None)
+        if self.profiles.sites:
+            return self.profiles
+        if spider_profiles is not None and spider_profiles.sites:
+            return spider_profiles  # type: ignore[no-any-return]
+        from pathlib import Path
+
+        if not Path(self.db_path).exists():
+            return Profiles()
+        try:
+            from archive.db import connect
+            from archive.profiles import stored
+
+            conn = connect(self.db_path, readonly=True)
+            try:
+                return stored(conn)
+            finally:
+                conn.close()
+        except Exception:  # unreadable here: the writer's open reports it; extraction waits for that
+            return None
 
     def _tick(self) -> None:
         if self._buffer and time.monotonic() - self._buffer_since >= self.batch_seconds:
@@ -370,7 +451,7 @@ class ArchivePipeline:
         self._outcomes.append(None)
         if len(self._buffer) >= self.batch_size:
             self._start_flush()
-        if len(self._buffer) >= self.max_waiting:
+        if len(self._buffer) >= self._waiting_limit():
             self._hold_back()
         self._share()
         # What Scrapy logs and counts as the scraped item: not the page's bytes.
@@ -429,8 +510,13 @@ class ArchivePipeline:
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value("news_archive/download_pauses")
 
+    def _waiting_limit(self) -> int:
+        # While the writer starts, the crawl goes on further: the pages it fetches meanwhile are work the
+        # writer finds ready, where pausing at once would leave both processes idle for most of a second.
+        return OPENING_WAITING_FACTOR * self.max_waiting if self._opening else self.max_waiting
+
     def _resume(self, force: bool = False) -> None:
-        if self._paused and (force or len(self._buffer) < self.max_waiting):
+        if self._paused and (force or len(self._buffer) < self._waiting_limit()):
             engine = self.crawler.engine
             engine.unpause()
             self._paused = False
@@ -531,3 +617,5 @@ class ArchivePipeline:
             self._pool.stop()
             if self._remote is not None:
                 self._remote.stop()
+            if self._lock is not None:  # taken by open_spider; released once the writer is done
+                self._lock.release()

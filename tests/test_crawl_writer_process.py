@@ -11,7 +11,17 @@ import subprocess
 import time
 from pathlib import Path
 
-from sitekit import SiteServer, crawl_cmd, news_site, query, run_crawl_cli
+from sitekit import (
+    Resp,
+    SiteServer,
+    article_html,
+    crawl_cmd,
+    listing_html,
+    news_site,
+    paragraphs,
+    query,
+    run_crawl_cli,
+)
 
 from archive.article import Article
 from archive.page import Page
@@ -98,11 +108,11 @@ def test_extraction_errors_in_the_writer_process_reach_the_run_record(tmp_path: 
 
 
 def _crawl_with_slow_writer(
-    db: str, srv: SiteServer, log: Path, **settings: str
+    db: str, srv: SiteServer, log: Path, start: str | None = None, **settings: str
 ) -> subprocess.CompletedProcess[str]:
     cmd = crawl_cmd(
         db,
-        srv.url("/"),
+        start or srv.url("/"),
         settings={
             "NEWS_ARCHIVE_EXTRACTOR": "test_crawl_writer_process.slow_recording_extractor",
             "NEWS_ARCHIVE_BATCH_SIZE": "2",
@@ -187,3 +197,35 @@ def test_a_killed_crawl_leaves_no_writer_behind(tmp_path: Path) -> None:
         result = run_crawl_cli(db, srv.url("/"))
         assert result.returncode == 0, result.stderr[-2000:]
     assert query(db, "SELECT outcome FROM runs ORDER BY id") == [("interrupted",), ("ok",)]
+
+
+def test_pages_extracted_while_the_writer_starts_apply_the_archives_stored_profiles(tmp_path: Path) -> None:
+    """Downloads start before the writer process has opened the archive, and the crawl's process extracts
+    the pages meanwhile: with the profiles the archive keeps from an earlier run, as the writer would."""
+    db, log = str(tmp_path / "a.db"), tmp_path / "extracted.txt"
+    headline = '<div class="real-headline">配置文件指定的真实标题</div>'
+
+    def site(first: int) -> dict[str, Resp]:
+        pages = {
+            f"/xw/p/{i}": Resp(article_html(f"通用标题{i}号稿件", paragraphs(i), extra=headline).encode())
+            for i in range(first, first + 12)
+        }
+        pages["/xw/"] = Resp(listing_html("新闻", [(p, "稿件") for p in pages]).encode())
+        return pages
+
+    with SiteServer(site(1)) as srv:
+        profile = tmp_path / "site.toml"
+        profile.write_text(
+            f'[[site]]\nstart_urls = ["{srv.url("/xw/")}"]\n[site.selectors]\ntitle = "div.real-headline"\n',
+            encoding="utf-8",
+        )
+        first = run_crawl_cli(db, extra=["--profile", str(profile)])
+        assert first.returncode == 0, first.stderr[-2000:]
+    # The second run names no profile: the archive's stored one applies (same host, another port).
+    with SiteServer(site(101)) as srv:
+        result = _crawl_with_slow_writer(db, srv, log, start=srv.url("/xw/"))
+        assert result.returncode == 0, result.stderr[-2000:]
+    titles = query(db, "SELECT title FROM articles WHERE url LIKE '%/xw/p/1__'")
+    assert len(titles) == 12 and {t for (t,) in titles} == {"配置文件指定的真实标题"}
+    pids = {line.split()[0] for line in log.read_text().splitlines()}
+    assert len(pids) == 2  # the crawl's process extracted some of them, the writer the rest
