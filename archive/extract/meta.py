@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from archive.extract.credits import CREDIT_LABELS, RESPONSIBLE_EDITOR_LABELS, credit_role
 from archive.extract.text import clean
@@ -296,8 +297,31 @@ def with_offset(iso: str | None, offset: str) -> str | None:
     return iso + offset
 
 
-def parse_fields_line(line: str) -> list[Found]:
+# Lines up to this long are remembered once parsed: the same metadata lines are read by several steps of one
+# extraction (the metadata, the title and the body steps) and recur across a site's pages. Longer ones are
+# prose, and not worth the memory.
+_MEMO_MAX_LEN = 300
+
+
+def parse_fields_line(line: str) -> tuple[Found, ...]:
     """The labelled fields of one line, each value cut at the next label, separator or date."""
+    return _parse_fields_memo(line) if len(line) <= _MEMO_MAX_LEN else _parse_fields(line)
+
+
+@lru_cache(maxsize=4096)
+def _parse_fields_memo(line: str) -> tuple[Found, ...]:
+    return _parse_fields(line)
+
+
+# What every label match needs besides the label: a colon or slash after it, or (_LABEL_RE's other separators)
+# one of these words before a space or a number. A line without any holds no field: one quick scan settles
+# most prose lines instead of the two label scans.
+_FIELD_POSSIBLE = re.compile(r"[:：/／]|记者|記者|编辑|編輯|阅读|閱讀|浏览|瀏覽|点击|點擊|人气|人氣")
+
+
+def _parse_fields(line: str) -> tuple[Found, ...]:
+    if not _FIELD_POSSIBLE.search(line):
+        return ()
     labels = list(_LABEL_RE.finditer(line))
     taken = [(m.start(), m.end()) for m in labels]
     for m in _GLUED_LABEL_RE.finditer(line):
@@ -332,7 +356,7 @@ def parse_fields_line(line: str) -> list[Found]:
                 words.pop()
             value = " ".join(words)
         out.append(Found(kind, m["label"], value, m.start()))
-    return out
+    return tuple(out)
 
 
 def clean_names(value: str) -> str | None:
@@ -368,6 +392,11 @@ def is_field_line(line: str) -> bool:
     """A line made of labelled fields (and dates): metadata, not article text."""
     if len(line) > 200 or "。" in line:
         return False  # a paragraph, decided before parsing it
+    return _is_field_line_memo(line)
+
+
+@lru_cache(maxsize=4096)
+def _is_field_line_memo(line: str) -> bool:
     found = parse_fields_line(line)
     if not found:
         return False
@@ -380,16 +409,19 @@ def is_field_line(line: str) -> bool:
     return covered >= 0.7 * len(rest.replace(" ", "")) and len(line) <= 200
 
 
+_DIGIT = re.compile(r"\d")
 _MARKUP_RESIDUE = re.compile(r"""\w+\s*=\s*["'][^"']*["']""")
 
 
 def read_lines(lines: list[str], fields: Fields) -> None:
     """Fill ``fields`` from metadata lines (earlier lines win for each field)."""
+    seen: set[str] = set()
     for line in lines:
         line = clean(line)
-        if not line or len(line) > 300:
-            continue
-        if not fields.date_labelled:
+        if not line or len(line) > 300 or line in seen:
+            continue  # a line read again fills nothing: each field it could fill is filled by now
+        seen.add(line)
+        if not fields.date_labelled and _DIGIT.search(line):  # a labelled date needs a digit after its label
             lm = LABELLED_DATE_RE.search(line)
             if lm:
                 dates = find_dates(line[lm.end() :][:40])
