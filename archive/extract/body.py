@@ -30,8 +30,11 @@ _BOILER_ATTR = re.compile(
     r"bottom|dibu|daohang|weizhi|mianbao|gotop|backtop|qrcode|ewm|erweima)(?:$|[\s_-]|\d)",
     re.I,
 )
-# Lines that are page furniture in any layout.
-_BOILER_LINE = re.compile(
+# Lines that are page furniture in any layout: the whole line (a row of buttons), how it starts (a pager, a
+# disclaimer, a breadcrumb's label), or words anywhere in it (copyright, licence numbers, follow-us prompts).
+# Two patterns, not one: the words-anywhere one starts with its words, so a scan skips to where one could
+# start instead of trying every alternative at every position.
+_BOILER_LINE_START = re.compile(
     r"^(?:【?\s*(?:打印|打印本页|打印本頁|打印文章|关闭|關閉|关闭窗口|關閉窗口|关闭本页|收藏|收藏本页|分享|分享到|"
     r"字号|字號|字体|字體|大\s*中\s*小|返回顶部|返回頂部|返回|顶部|纠错|糾錯|我要纠错|我要糾錯|复制链接|複製鏈接|"
     r"扫一扫|掃一掃|下载APP|下載APP|下载客户端|下載客戶端|点赞|點讚|举报|舉報|评论|評論|更多|相关阅读|相關閱讀|"
@@ -43,11 +46,14 @@ _BOILER_LINE = re.compile(
     r"[\s:：|｜/【】\[\]>]*)+$|"
     r"^(?:上一篇|下一篇|上一条|下一条|上一頁|下一頁|上一页|下一页|上篇|下篇|前一篇|后一篇|後一篇|Previous|Next)\s*[:：]?|"
     r"^(?:免责声明|免責聲明|声明|聲明)[:：]|"
+    r"^(?:当前位置|當前位置|您的位置|您现在的位置|您現在的位置|你的位置|所在位置|位置)\s*[:：]",
+    re.I,
+)
+_BOILER_LINE_ANYWHERE = re.compile(
     r"(?:版权所有|版權所有|Copyright|©|\(c\)\s*\d{4}|ICP备|ICP証|ICP证|ICP備|公网安备|公網安備|增值电信业务|"
     r"未经授权|未經授權|不得转载|不得轉載|禁止转载|禁止轉載|违法和不良信息|违法不良信息|All Rights Reserved)|"
     r"(?:扫描二维码|掃描二維碼|扫码|掃碼|关注.{0,12}(?:微信|公众号|公眾號|客户端|客戶端|APP|微博)|"
-    r"下载.{0,10}(?:APP|客户端)|分享到[:：])|"
-    r"^(?:当前位置|當前位置|您的位置|您现在的位置|您現在的位置|你的位置|所在位置|位置)\s*[:：]",
+    r"下载.{0,10}(?:APP|客户端)|分享到[:：])",
     re.I,
 )
 _BREADCRUMB = re.compile(r"\S\s*(?:>|>>|»|→|＞|›)\s*\S")
@@ -280,7 +286,7 @@ def _holds_much_text(el: Any) -> bool:
 
 
 def is_boiler_line(text: str) -> bool:
-    if len(text) <= 120 and _BOILER_LINE.search(text):
+    if len(text) <= 120 and (_BOILER_LINE_START.match(text) or _BOILER_LINE_ANYWHERE.search(text)):
         return True
     if (
         len(text) <= 80

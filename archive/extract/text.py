@@ -42,12 +42,13 @@ def is_cjk(text: str) -> bool:
     return han > 0 and han * 4 >= visible_len(sample)
 
 
-# str.translate deletes every punctuation mark in one C-level pass: counting is then a length difference.
-_DROP_PUNCT = {ord(ch): None for ch in PUNCT}
+# One match per punctuation mark, found by the regex engine's character-set scan (in C; str.translate with a
+# table looks every character of non-ASCII text up in a dict, several times slower).
+_PUNCT_RE = re.compile("[" + re.escape("".join(sorted(PUNCT))) + "]")
 
 
 def punct_count(text: str) -> int:
-    return len(text) - len(text.translate(_DROP_PUNCT))
+    return len(_PUNCT_RE.findall(text))
 
 
 _NOT_CONTROL = bytes([9, 10, 12, 13, *range(32, 256)])
