@@ -1,7 +1,8 @@
 """The item pipeline: every fetched page goes to the archive's one ingest path, in small batches.
 
-One writer: a single worker thread owns the archive connection (the Ingestor) and does all of its writing
-(ingest, fetch state, the run record), one batch at a time, while the reactor goes on downloading. A batch
+One writer (crawler/archive_writer.py, in a process of its own by default) owns the archive connection (the
+Ingestor) and does all of its writing (ingest, fetch state, the run record), one batch at a time, while the
+reactor goes on downloading. A batch
 is written when it holds ``NEWS_ARCHIVE_BATCH_SIZE`` pages or is ``NEWS_ARCHIVE_BATCH_SECONDS`` old, or, while
 another is being written, as soon as that one is committed. A page's item never waits for the writer: when
 ``NEWS_ARCHIVE_MAX_WAITING`` pages wait (twice the batch size by default), the engine pauses new downloads
@@ -20,92 +21,38 @@ from __future__ import annotations
 
 import gc
 import logging
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing import get_context
 from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.misc import load_object
 from twisted.internet import defer, task, threads
 from twisted.python.threadpool import ThreadPool
 
-from archive import fetch_state, runs
+from archive import runs
 from archive.article import Article
 from archive.errors import ArchiveLocked
 from archive.fetch_state import FetchState
-from archive.ingest import Ingestor, IngestResult, Outcome, run_extraction
-from archive.page import Page, normalize_headers
-from archive.runs import RunCounts
-from archive.urls import site_of
-from crawler.profiles import ProfileExtractor, Profiles, load_profiles
+from archive.ingest import Outcome, run_extraction
+from archive.page import Page
+from crawler.archive_writer import ARTICLE_STATUSES as ARTICLE_STATUSES  # re-exported, as before the split
+from crawler.archive_writer import ArchiveWriter, RunReport, extract_all, to_page
+from crawler.profiles import ProfileExtractor, Profiles
 from crawler.profiles import in_site_zone as in_site_zone  # re-exported: where the crawl's callers find it
+
+__all__ = ["ARTICLE_STATUSES", "ArchivePipeline", "RunReport", "SiteAwareExtractor", "extract_all", "to_page"]
 
 logger = logging.getLogger(__name__)
 
-ARTICLE_STATUSES = ("new", "updated", "unchanged", "duplicate")
 # Pages that may wait while the writer starts, as a multiple of NEWS_ARCHIVE_MAX_WAITING.
 OPENING_WAITING_FACTOR = 4
 
 
-@dataclass
-class RunReport:
-    """How a crawl run went: what ``news-archive crawl`` prints and turns into its exit status."""
-
-    run_id: int | None = None
-    db_path: str = ""
-    outcome: str = "failed"
-    counts: RunCounts = field(default_factory=RunCounts)
-    finish_reason: str | None = None
-    started_at: str | None = None
-    ended_at: str | None = None
-    error: str | None = None
-    # Pages the crawl's process extracted while the writer process was busy (the writer did the rest).
-    extracted_in_crawl: int = 0
-
-    @property
-    def exit_code(self) -> int:
-        return runs.EXIT_CODES.get(self.outcome, 1)
-
-    def summary(self) -> str:
-        c = self.counts
-        errors = ", ".join(f"{k} {v}" for k, v in sorted(c.errors.items())) or "none"
-        return (
-            f"run {self.run_id}: {self.outcome}; pages fetched {c.pages_fetched}, not modified {c.not_modified};"
-            f" articles new {c.new}, updated {c.updated}, unchanged {c.unchanged}, duplicate {c.duplicate};"
-            f" archived articles skipped {c.known_skipped}; errors: {errors}"
-        )
-
-
-def to_page(item: Any, extra_headers: tuple[tuple[str, str], ...] = ()) -> Page:
-    if isinstance(item, Page):
-        return item
-    fetched = item.get("fetched_at")
-    return Page(
-        url=str(item["url"]),
-        body=bytes(item["body"]),
-        status=int(item.get("status", 200)),
-        headers=normalize_headers(item.get("headers")) + extra_headers,
-        final_url=item.get("final_url"),
-        fetched_at=fetched if isinstance(fetched, datetime) else datetime.now(UTC),
-        parts=tuple(to_page(p) for p in item.get("parts") or ()),
-    )
-
-
 # The archive's extractor with site profiles applied (archive/profiles.py); the name the crawl always used.
 SiteAwareExtractor = ProfileExtractor
-
-
-def extract_all(pages: list[Page], extractor: Callable[[Page], Article]) -> list[Outcome]:
-    """Extract a batch (in the extraction helper process)."""
-    return [run_extraction(page, extractor) for page in pages]
 
 
 def tune_gc() -> None:
@@ -124,25 +71,19 @@ def tune_gc() -> None:
     gc.set_threshold(10_000, middle, old)
 
 
-class ArchivePipeline:
+class ArchivePipeline(ArchiveWriter):
+    """The Scrapy side: queues pages, batches them, and has the writer (this ArchiveWriter's methods, in the
+    writer process or a thread of this one) write each batch while the crawl goes on."""
+
     def __init__(self, crawler: Any):
         s = crawler.settings
-        self.crawler = crawler
-        self.db_path: str = s.get("NEWS_ARCHIVE_DB") or ""
-        if not self.db_path:
+        if not s.get("NEWS_ARCHIVE_DB"):
             raise NotConfigured("NEWS_ARCHIVE_DB is not set")
+        super().__init__(s)
+        self.crawler = crawler
         self.batch_size = max(1, s.getint("NEWS_ARCHIVE_BATCH_SIZE", 25))
         self.batch_seconds = s.getfloat("NEWS_ARCHIVE_BATCH_SECONDS", 2.0)
         self.max_error_ratio = s.getfloat("NEWS_ARCHIVE_MAX_ERROR_RATIO", runs.DEFAULT_MAX_ERROR_RATIO)
-        self.lock_held = s.getbool("NEWS_ARCHIVE_LOCK_HELD", False)
-        self.run_args: dict[str, Any] = s.getdict("NEWS_ARCHIVE_RUN_ARGS") or {}
-        extractor = s.get("NEWS_ARCHIVE_EXTRACTOR")
-        self.base_extractor: Callable[[Page], Article] | None = load_object(extractor) if extractor else None
-        profile = s.get("NEWS_ARCHIVE_PROFILE")
-        self.profiles = load_profiles(profile) if profile else Profiles()
-        self.counts = RunCounts()
-        self.ingest_errors: Counter[str] = Counter()
-        self.report = RunReport(db_path=self.db_path, counts=self.counts)
         self._buffer: list[dict[str, Any]] = []
         self._buffer_since = time.monotonic()
         # Back-pressure: at this many pages waiting for the writer, the engine stops starting downloads until
@@ -165,154 +106,22 @@ class ArchivePipeline:
         self._sharing = False  # an extraction is scheduled on the reactor
         self._flush_lock = defer.DeferredLock()  # held while a batch is being written
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="archive-writer")
-        self._ingestor: Ingestor | None = None
-        self.extract_processes = s.getint("NEWS_ARCHIVE_EXTRACT_PROCESSES", 0)
         # The writer's work in a child process (crawler/writer_process.py), off the crawl's interpreter.
         self.writer_process = s.getbool("NEWS_ARCHIVE_WRITER_PROCESS", True)
         self._writer_settings = {k: v for k, v in s.items() if k.startswith("NEWS_ARCHIVE_")}
         self._remote: Any = None
-        self._extract_pool: ProcessPoolExecutor | None = None
-        self._in_extraction: tuple[Any, ...] | None = None
-        self._extractor: Callable[[Page], Article] | None = None
-        self._lock: runs.ArchiveLock | None = None
         self._timer: task.LoopingCall | None = None
-        self._had_articles = False
         self._failed: str | None = None
         self._refused: str | None = None  # 'locked': the archive's lock is another run's
-        self._write_lock = threading.Lock()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.news_archive_pipeline = self
+
+    def _spider(self) -> Any:
+        return self.crawler.spider
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
         return cls(crawler)
-
-    # -- writer-thread work ---------------------------------------------------------------------------
-
-    def _open(self) -> Profiles:
-        """Open the archive and the run record; return the site profiles extraction applies (the ones given,
-        else the archive's own), for the crawl's process to extract the same way."""
-        if not self.lock_held:
-            self._lock = runs.ArchiveLock(self.db_path).acquire()
-        base = self.base_extractor
-        if base is None:
-            from archive.ingest import default_extractor
-
-            base = default_extractor
-        spider = self.crawler.spider
-        if (
-            getattr(spider, "profiles", None) is not None
-            and spider.profiles.sites
-            and not self.profiles.sites
-        ):
-            self.profiles = spider.profiles
-        if self.extract_processes > 0:
-            # spawn, not fork: this process runs threads (the reactor's, this one).
-            self._extract_pool = ProcessPoolExecutor(self.extract_processes, mp_context=get_context("spawn"))
-        # The Ingestor applies the profiles (and keeps them in the archive); without any, the archive's own.
-        self._ingestor = Ingestor.open(
-            self.db_path, extractor=base, profiles=self.profiles if self.profiles.sites else None
-        )
-        self._extractor = self._ingestor.extractor
-        db = self._ingestor.db
-        runs.mark_abandoned(db)
-        hosts = [site_of(u) for u in getattr(spider, "start_urls", [])]
-        self._had_articles = runs.site_has_articles(db, hosts)
-        args = {"start_urls": list(getattr(spider, "start_urls", [])), **self.run_args}
-        self.report.run_id = runs.start_run(db, "crawl", args)
-        self.report.started_at = datetime.now(UTC).isoformat(timespec="seconds")
-        return self._ingestor.profiles
-
-    def _prepare(
-        self, items: list[dict[str, Any]]
-    ) -> tuple[list[Page], list[dict[str, Any]], Callable[[Page], Article]]:
-        """The pages of a batch (a multi-page article is one Page with ``parts``), the items they came from,
-        and the extractor."""
-        assert self._extractor is not None
-        return [to_page(item) for item in items], items, self._extractor
-
-    def _write(
-        self,
-        items: list[dict[str, Any]],
-        states: list[FetchState],
-        outcomes: list[Outcome | None] | None = None,
-    ) -> list[FetchState]:
-        """Ingest one batch, save fetch states, update the run's figures. Returns listing states for the
-        spider (pages the archive found to be listings).
-
-        ``outcomes``: what the crawl's process extracted already (None for a page it did not): the batch is
-        stored, the rest extracted here, and all applied, as ``Ingestor.ingest_many`` does.
-
-        With extraction helper processes, the batch is stored and its extraction started, and the batch
-        before it (extracted meanwhile) is applied: extraction runs beside the writing and the crawl."""
-        assert self._ingestor is not None
-        ing = self._ingestor
-        pages, owners, ex = self._prepare(items)
-        if self._extract_pool is None:
-            ing.extractor = ex
-            results = ing.ingest_many(pages, run_id=self.report.run_id, extracted=outcomes) if pages else []
-            return self._record(pages, owners, results, states)
-        ids = ing.store(pages, self.report.run_id) if pages else []
-        future = self._extract_pool.submit(extract_all, pages, ex) if pages else None
-        previous, self._in_extraction = self._in_extraction, (pages, owners, ids, future, states)
-        return self._apply_extracted(previous) if previous else []
-
-    def _apply_extracted(self, batch: tuple[Any, ...]) -> list[FetchState]:
-        assert self._ingestor is not None
-        pages, owners, ids, future, states = batch
-        outcomes = future.result() if future is not None else []
-        results = self._ingestor.apply(list(zip(ids, pages, outcomes, strict=True))) if pages else []
-        return self._record(pages, owners, results, states)
-
-    def _drain(self) -> list[FetchState]:
-        """Apply the batch still being extracted (at the end of the run)."""
-        batch, self._in_extraction = self._in_extraction, None
-        return self._apply_extracted(batch) if batch else []
-
-    def _record(
-        self,
-        pages: list[Page],
-        owners: list[dict[str, Any]],
-        results: list[IngestResult],
-        states: list[FetchState],
-    ) -> list[FetchState]:
-        assert self._ingestor is not None
-        ing = self._ingestor
-        listing_states: list[FetchState] = []
-        now = datetime.now(UTC)
-        new_states: list[FetchState] = list(states)
-        for page, result in zip(pages, results, strict=True):
-            self.counts.add_status(result.status)
-            if result.status == "error":
-                self.ingest_errors["extract_error"] += 1
-                logger.warning("%s: extraction failed: %s", page.url, result.error)
-            if result.status in ARTICLE_STATUSES:
-                # A multi-page article's parts are revisited with it.
-                new_states += fetch_state.article_states(ing.conn, page, result.article_id, now)
-            elif result.status == "listing":
-                etag, lm = page.header("ETag"), page.header("Last-Modified")
-                listing_states.append(FetchState(page.url, "listing", etag, lm, fetch_state.iso(now)))
-            elif result.status in ("other", "skipped"):
-                etag, lm = page.header("ETag"), page.header("Last-Modified")
-                new_states.append(FetchState(page.url, "other", etag, lm, fetch_state.iso(now)))
-        fetch_state.save(ing.db, new_states)
-        runs.update_run(ing.db, self.report.run_id or 0, self.counts)
-        return listing_states
-
-    def _close(self, outcome: runs.Outcome, final_states: list[FetchState]) -> None:
-        if self._ingestor is None:
-            return
-        try:
-            fetch_state.save(self._ingestor.db, final_states)
-            assert self.report.run_id is not None
-            runs.finish_run(self._ingestor.db, self.report.run_id, self.counts, outcome)
-        finally:
-            if self._extract_pool is not None:
-                self._extract_pool.shutdown(cancel_futures=True)
-            self._ingestor.close()
-            self._ingestor = None
-            if self._lock is not None:
-                self._lock.release()
 
     # -- reactor side ---------------------------------------------------------------------------------
 

@@ -5,9 +5,9 @@ Why: the crawl (Scrapy's reactor: download, decode, find links) and the ingest p
 In one interpreter they take turns on the GIL and their costs add up, whatever threads are used. With the
 writer in a child process each gets a core: the crawl's process only pickles pages into a pipe.
 
-How: the pipeline's writer-thread work (``ArchivePipeline._open`` / ``_write`` / ``_drain`` / ``_close``) runs
-unchanged in the child, on a pipeline built there from the same ``NEWS_ARCHIVE_*`` settings; the crawl's writer
-thread sends each call over a pipe and waits for its answer, so batches stay bounded (one in flight, as
+How: the pipeline's writer work (``ArchiveWriter._open`` / ``_write`` / ``_drain`` / ``_close``, which the
+pipeline inherits) runs unchanged in the child, on an ArchiveWriter built there from the same
+``NEWS_ARCHIVE_*`` settings; the crawl's writer thread sends each call over a pipe and waits for its answer, so batches stay bounded (one in flight, as
 before) and the crawl's close still waits until every page is committed. The run's figures travel with each
 call both ways, and errors come back as the exceptions they were.
 
@@ -119,16 +119,11 @@ def serve(conn: Connection, settings: dict[str, Any], spider_info: dict[str, Any
     """The writer process: a pipeline built from the crawl's settings, answering calls until told to stop."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from scrapy.settings import Settings
+    # The writer's side only (crawler/archive_writer.py): no Scrapy or Twisted to import, so it starts in a
+    # third of the time.
+    from crawler.archive_writer import ArchiveWriter
 
-    from crawler.pipelines import ArchivePipeline
-
-    crawler = SimpleNamespace(
-        settings=Settings({**settings, "NEWS_ARCHIVE_WRITER_PROCESS": False}),
-        signals=SimpleNamespace(connect=lambda *args, **kwargs: None),
-        spider=SimpleNamespace(**spider_info),
-    )
-    pipeline = ArchivePipeline(crawler)
+    pipeline = ArchiveWriter(settings, SimpleNamespace(**spider_info))
     try:
         while True:
             try:

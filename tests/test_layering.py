@@ -33,3 +33,13 @@ def test_importing_the_archive_cli_loads_no_scrapy() -> None:
     code = "import sys, archive.cli, archive.ingest; print(any(m.split('.')[0] in ('scrapy','twisted') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_archive_writer_process_loads_no_scrapy() -> None:
+    # The writer process imports these and the extractor; Scrapy and Twisted would triple its start-up.
+    code = (
+        "import sys, crawler.writer_process, crawler.archive_writer, archive.extract;"
+        " print(sorted({m.split('.')[0] for m in sys.modules} & {'scrapy', 'twisted'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
