@@ -127,7 +127,7 @@ def _cpu_self() -> float:
 
 def _writer_startup() -> None:
     """What the archive writer process does before its first page (imports), to subtract from its CPU."""
-    import crawler.pipelines  # noqa: F401
+    import crawler.archive_writer  # noqa: F401
     import crawler.writer_process  # noqa: F401
     from archive.extract import extract  # noqa: F401
 
