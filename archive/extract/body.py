@@ -56,6 +56,10 @@ _BOILER_LINE_ANYWHERE = re.compile(
     r"下载.{0,10}(?:APP|客户端)|分享到[:：])",
     re.I,
 )
+# The characters _BOILER_LINE_ANYWHERE's words start with (its alternatives' first characters, with the same
+# case folding): where none occurs there is no match, and the search starts at the first that does. Case-
+# insensitive patterns are tried at every position without the engine's quick skip, which this restores.
+_BOILER_WORD_FIRST = re.compile(r"[版C©(I公增未不禁违A扫掃关下分]", re.I)
 _BREADCRUMB = re.compile(r"\S\s*(?:>|>>|»|→|＞|›)\s*\S")
 
 
@@ -285,8 +289,13 @@ def _holds_much_text(el: Any) -> bool:
     return sum(1 for ch in text if ch in "。！？.!?") >= 4 and len(text) > 300
 
 
+def _has_boiler_words(text: str) -> bool:
+    first = _BOILER_WORD_FIRST.search(text)
+    return first is not None and _BOILER_LINE_ANYWHERE.search(text, first.start()) is not None
+
+
 def is_boiler_line(text: str) -> bool:
-    if len(text) <= 120 and (_BOILER_LINE_START.match(text) or _BOILER_LINE_ANYWHERE.search(text)):
+    if len(text) <= 120 and (_BOILER_LINE_START.match(text) or _has_boiler_words(text)):
         return True
     if (
         len(text) <= 80

@@ -1,0 +1,133 @@
+"""The quick checks extraction runs before its costly patterns never change an answer.
+
+Each quick check is a necessary condition for the costly pattern to match (a character it must start with,
+a separator a label needs, a digit a labelled date needs); these tests hold the checks to that on generated
+lines built from the very words the patterns look for, and derive the first characters from the pattern
+itself, so a word added to a pattern cannot slip past its check.
+"""
+
+from __future__ import annotations
+
+import re
+from re import _parser as sre_parse  # the parse tree of a pattern: its alternatives' first characters
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archive.extract import body, meta
+from archive.extract.text import PUNCT, punct_count
+
+
+def _first_chars(items: list[tuple[object, object]]) -> set[str]:
+    """The characters a parsed pattern's matches can start with (literals, groups and alternations only)."""
+    op, arg = items[0]
+    if op is sre_parse.LITERAL:
+        assert isinstance(arg, int)
+        return {chr(arg)}
+    if op is sre_parse.SUBPATTERN:
+        assert isinstance(arg, tuple)
+        return _first_chars(list(arg[-1]))
+    if op is sre_parse.BRANCH:
+        assert isinstance(arg, tuple)
+        return set().union(*(_first_chars(list(alt)) for alt in arg[1]))
+    raise AssertionError(f"a pattern that starts with {op}: extend _first_chars")
+
+
+def test_boiler_word_check_lists_every_first_character() -> None:
+    pattern = body._BOILER_LINE_ANYWHERE
+    firsts = _first_chars(list(sre_parse.parse(pattern.pattern, pattern.flags)))
+    listed = set(body._BOILER_WORD_FIRST.pattern.strip("[]"))
+    assert listed == firsts
+    assert body._BOILER_WORD_FIRST.flags == pattern.flags  # the same case folding
+
+
+BOILER_WORDS = [
+    "版权所有",
+    "Copyright",
+    "COPYRIGHT",
+    "copyright",
+    "©",
+    "(c) 2020",
+    "(C)2021",
+    "ICP备",
+    "icp证",
+    "ıcp备",
+    "公网安备",
+    "All Rights Reserved",
+    "all rights reserved",
+    "关注我们的微信",
+    "关注本站app",
+    "下载客户端",
+    "下载新闻APP",
+    "分享到：",
+    "不得转载",
+    "打印",
+    "【关闭】",
+    "上一篇：",
+    "声明：",
+    "当前位置：",
+    " THE END ",
+    "Print",
+]
+FILLER = st.text(alphabet="中文新闻稿件的一是了不下分公关 abcCIAi()0123:：|【】", max_size=30)
+
+
+@settings(max_examples=800, deadline=None)
+@given(FILLER, st.sampled_from(BOILER_WORDS), FILLER, st.booleans())
+def test_boiler_lines_as_with_one_pattern(before: str, word: str, after: str, with_word: bool) -> None:
+    text = before + word + after if with_word else before + after
+    # The one pattern the two were split from: the line-start alternatives all begin with ^.
+    whole = re.compile(body._BOILER_LINE_START.pattern + "|" + body._BOILER_LINE_ANYWHERE.pattern, re.I)
+    split = bool(body._BOILER_LINE_START.match(text) or body._has_boiler_words(text))
+    assert split == bool(whole.search(text))
+
+
+LABEL_PIECES = [
+    *meta.SOURCE_LABELS,
+    *meta.AUTHOR_LABELS,
+    *meta.EDITOR_LABELS,
+    *meta.VIEWS_LABELS,
+    *meta.DATE_LABELS,
+    *meta.OTHER_LABELS,
+    "本报记者",
+    "记者",
+    "编辑",
+    "阅读",
+    "发表于",
+    "Posted",
+    "Published",
+    "：",
+    ":",
+    "/",
+    "／",
+    " ",
+    "  ",
+    "|",
+    "，",
+    "(",
+    "【",
+    "2021-01-19",
+    "12:30",
+    "356",
+    "张三",
+    "新闻中心",
+    "的",
+]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(LABEL_PIECES), max_size=8))
+def test_field_checks_never_hide_a_label(pieces: list[str]) -> None:
+    line = "".join(pieces)
+    if not meta._FIELD_POSSIBLE.search(line):
+        assert not meta._LABEL_RE.search(line) and not meta._GLUED_LABEL_RE.search(line)
+        assert meta.parse_fields_line(line) == ()
+    if not meta._DIGIT.search(line):
+        assert not meta.LABELLED_DATE_RE.search(line)
+    # Remembered or not, a line parses the same.
+    assert meta.parse_fields_line(line) == meta._parse_fields(line)
+
+
+@given(st.text(alphabet="".join(PUNCT) + "中文 ab\\^-[]", max_size=60))
+def test_punct_count_counts_every_mark(text: str) -> None:
+    assert punct_count(text) == sum(1 for ch in text if ch in PUNCT)
