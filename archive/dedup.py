@@ -28,8 +28,8 @@ import re
 import sqlite3
 import struct
 import zlib
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -237,8 +237,17 @@ class Fingerprint:
 
     content_hash: str
     normalized_body: str
-    shingles: frozenset[int]
+    # The shingle hashes: a set, or the uint64 array fingerprint() computed them as. Only the verification of
+    # a candidate needs them as a set (:attr:`shingles`), and few articles have a candidate: making the set
+    # for every article cost a third of its fingerprint.
+    shingle_hashes: frozenset[int] | np.ndarray = field(repr=False, compare=False)
     bands: tuple[tuple[int, int], ...]  # empty when the body is too short for near-copy matching
+
+    @cached_property
+    def shingles(self) -> frozenset[int]:
+        """The set of the body's shingle hashes (see :func:`shingles`); empty when it is too short."""
+        hashes = self.shingle_hashes
+        return hashes if isinstance(hashes, frozenset) else frozenset(hashes.tolist())
 
     @property
     def numbers(self) -> frozenset[str]:
@@ -279,10 +288,10 @@ def fingerprint(title: str | None, body: str | None, config: DedupConfig = DEFAU
     if len(norm_body) < config.min_chars:
         return Fingerprint(chash, norm_body, frozenset(), ())
     hashes = _shingle_hashes(norm_body, config.shingle_size, codes)
-    sh = frozenset(hashes.tolist())
+    hashes.flags.writeable = False  # kept in the (frozen) Fingerprint
     signature = _signature(hashes, config.signature_size)
     bands = tuple(_band_keys(signature.astype("<u8").tobytes(), config))
-    return Fingerprint(chash, norm_body, sh, bands)
+    return Fingerprint(chash, norm_body, hashes, bands)
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:

@@ -167,6 +167,7 @@ def index_text(text: str | None) -> str:
 # regular expression and a list of bigrams cost about 0.1 µs a character.
 _ARRAY_FROM = 100
 _SEPARATOR, _WORD, _CJK_CHAR = 0, 1, 2
+_CJK_ASTRAL = _CJK_RANGES[-1]  # the one CJK range beyond the Basic Multilingual Plane
 _SPACE = ord(" ")
 
 
@@ -187,14 +188,11 @@ def _classes(codes: np.ndarray) -> np.ndarray:
         return table[codes]
     classes = table[codes & 0xFFFF]
     astral = np.flatnonzero(codes > 0xFFFF)
-    classes[astral] = [
-        _CJK_CHAR
-        if any(lo <= c <= hi for lo, hi in _CJK_RANGES)
-        else _WORD
-        if chr(c).isalnum()
-        else _SEPARATOR
-        for c in codes[astral].tolist()
-    ]
+    values = codes[astral]
+    cjk = (values >= _CJK_ASTRAL[0]) & (values <= _CJK_ASTRAL[1])
+    classes[astral[cjk]] = _CJK_CHAR
+    other = astral[~cjk]
+    classes[other] = [_WORD if chr(c).isalnum() else _SEPARATOR for c in codes[other].tolist()]
     return classes
 
 
