@@ -14,7 +14,7 @@ from re import _parser as sre_parse  # the parse tree of a pattern: its alternat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.extract import body, meta
+from archive.extract import body, meta, spam
 from archive.extract.text import PUNCT, punct_count
 
 
@@ -131,3 +131,55 @@ def test_field_checks_never_hide_a_label(pieces: list[str]) -> None:
 @given(st.text(alphabet="".join(PUNCT) + "中文 ab\\^-[]", max_size=60))
 def test_punct_count_counts_every_mark(text: str) -> None:
     assert punct_count(text) == sum(1 for ch in text if ch in PUNCT)
+
+
+DATE_PIECES = [
+    "2021-01-19",
+    "2021年1月9日",
+    "9/17/2004",
+    "12:30",
+    "2021",
+    "19",
+    "-",
+    "/",
+    "年",
+    "日",
+    "１２",
+    "abc",
+    "新闻",
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(DATE_PIECES), max_size=6))
+def test_date_checks_as_date_re(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert meta.has_date(text) == bool(meta.DATE_RE.search(text))
+    assert [iso for _, iso in meta.find_dates(text)] == [
+        iso for iso in (meta.date_iso(m) for m in meta.DATE_RE.finditer(text)) if iso
+    ]
+
+
+SPAM_PIECES = [
+    "casino",
+    "CASINO",
+    "Poker",
+    "ſlots",
+    "blackjacK",
+    "bet365",
+    "porn",
+    "xxx",
+    "色情",
+    "博彩",
+    " ",
+    "新闻",
+    "abc",
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(SPAM_PIECES), max_size=6))
+def test_term_hits_as_both_patterns(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    expected = len(spam._TERM_RE.findall(text)) + len(spam._LATIN_TERM_RE.findall(text))
+    assert spam.term_hits(text) == expected

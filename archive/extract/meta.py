@@ -142,7 +142,19 @@ def is_label(word: str) -> bool:
     return word in _KIND
 
 
+# Every DATE_RE match starts with a digit: text without one is settled by this quick scan (DATE_RE opens with a
+# lookbehind, which keeps the regex engine from skipping ahead on its own).
+_DIGIT = re.compile(r"\d")
+
+
+def has_date(text: str) -> bool:
+    """Whether DATE_RE finds a date-shaped run in ``text`` (a valid date or not)."""
+    return _DIGIT.search(text) is not None and DATE_RE.search(text) is not None
+
+
 def find_dates(text: str) -> list[tuple[re.Match[str], str]]:
+    if not _DIGIT.search(text):
+        return []
     out = []
     for m in DATE_RE.finditer(text):
         iso = date_iso(m)
@@ -409,7 +421,6 @@ def _is_field_line_memo(line: str) -> bool:
     return covered >= 0.7 * len(rest.replace(" ", "")) and len(line) <= 200
 
 
-_DIGIT = re.compile(r"\d")
 _MARKUP_RESIDUE = re.compile(r"""\w+\s*=\s*["'][^"']*["']""")
 
 

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from archive.extract.dom import TextLengths
-from archive.extract.meta import DATE_RE
+from archive.extract.meta import DATE_RE, has_date
 
 _LISTING_URL = re.compile(
     r"(?:/|_)(?:index|list|lists|more|node|column|channel|category|tag|tags|search)(?:[_-]?\d+)?(?:\.s?html?|\.php|\.aspx?|\.jsp|/)?(?:$|\?)"
@@ -74,7 +74,7 @@ def teaser_runs(root: Any, cjk: bool, lengths: dict[Any, int] | None = None) -> 
                     continue  # a paragraph of prose with a link in it, not a teaser
                 units.append(m)
                 text = " ".join(m.itertext())
-                if DATE_RE.search(text) or m.find(".//time") is not None:
+                if has_date(text) or m.find(".//time") is not None:
                     dated += 1
                 if link_share >= 0.5:
                     linky += 1

@@ -428,9 +428,7 @@ def run(page: Page, parser_version: str) -> Article:
     art.views = fields.views
     art.credits = fields.credits
     art.lang = lang_mod.detect(art.body or page_text, head.lang)
-    teasers = sum(
-        1 for b in blocks if b.line is not None and len(b.text) < 200 and meta_mod.DATE_RE.search(b.text)
-    )
+    teasers = sum(1 for b in blocks if b.line is not None and len(b.text) < 200 and meta_mod.has_date(b.text))
     art.page_type = classify(
         root, node, art.body or "", art.title, bool(published), cjk, page.effective_url, teasers
     )
@@ -828,11 +826,7 @@ def _titled(root: Any, node_set: set[Any]) -> list[str]:
         if not hint.strip() or not _TITLE_HINT.search(hint):
             continue
         text = clean(" ".join(el.itertext()))
-        if (
-            4 <= len(text) <= 120
-            and not meta_mod.DATE_RE.search(text)
-            and not meta_mod.parse_fields_line(text)
-        ):
+        if 4 <= len(text) <= 120 and not meta_mod.has_date(text) and not meta_mod.parse_fields_line(text):
             out.append(text)
         if len(out) >= 10:
             break
@@ -855,9 +849,12 @@ def _anchors(all_lines: list[Line], title: str | None, node_set: set[Any]) -> tu
         t = _norm(title)
         # Exact lines first (a breadcrumb that ends with the title is not the headline), then containing
         # ones; among them the last before the content, else the first inside it.
+        norms: dict[int, str] = {}  # each line normalised once for both passes
         for exact in (True, False):
             for i in range(min(body_end, len(all_lines)) - 1, -1, -1):
-                n = _norm(all_lines[i].text)
+                n = norms.get(i)
+                if n is None:
+                    n = norms[i] = _norm(all_lines[i].text)
                 if n and (n == t if exact else (t in n and len(n) <= len(t) + 30)):
                     title_idx = i
                     if i < body_start:

@@ -46,6 +46,11 @@ _LATIN_TERM_RE = re.compile(
     + r")\b",
     re.I,
 )
+# The characters the Latin terms start with, under the same case folding: text without any (most Chinese
+# text) skips the case-insensitive scan, which the regex engine cannot speed up by skipping ahead.
+_LATIN_TERM_FIRST = re.compile(
+    "[" + re.escape("".join(sorted({t[0] for t in _TERMS if t.isascii()}))) + "]", re.I
+)
 _CHAIN_SEP = re.compile(r"\s*[-_|｜,，、/／~～—]+\s*|\s+")
 _SENTENCE = re.compile(r"[。！？；!?;]")
 
@@ -70,10 +75,21 @@ _CSS_HIDING = tuple(
 _SIMPLE_SELECTOR = re.compile(r"^\s*(?:[a-z0-9]*)?([.#])([\w-]+)\s*$", re.I)
 
 
-@lru_cache(maxsize=8192)  # the same line is judged by several stages (title, lines, hidden blocks)
 def term_hits(text: str) -> int:
+    # A line is judged by several stages (title, lines, hidden blocks): remembered. A whole page's text (read
+    # once per page, and up to megabytes) is not: 8192 of them would hold gigabytes.
+    return _term_hits_memo(text) if len(text) <= 2000 else _term_hits(text)
+
+
+@lru_cache(maxsize=8192)
+def _term_hits_memo(text: str) -> int:
+    return _term_hits(text)
+
+
+def _term_hits(text: str) -> int:
     hits = len(_TERM_RE.findall(text))
-    hits += len(_LATIN_TERM_RE.findall(text))
+    if _LATIN_TERM_FIRST.search(text):
+        hits += len(_LATIN_TERM_RE.findall(text))
     return hits
 
 
