@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.extract import body, meta, spam
-from archive.extract.text import PUNCT, punct_count
+from archive.extract.text import _SPACES, PUNCT, collapse, punct_count
 
 
 def _first_chars(items: list[tuple[object, object]]) -> set[str]:
@@ -183,3 +183,20 @@ def test_term_hits_as_both_patterns(pieces: list[str]) -> None:
     text = "".join(pieces)
     expected = len(spam._TERM_RE.findall(text)) + len(spam._LATIN_TERM_RE.findall(text))
     assert spam.term_hits(text) == expected
+
+
+def test_str_split_whitespace_is_the_pattern_s_but_two() -> None:
+    # collapse() leaves runs of whitespace to str.split() unless the text holds one of the two exceptions.
+    matched = {chr(cp) for cp in range(0x110000) if _SPACES.fullmatch(chr(cp))}
+    splits = {chr(cp) for cp in range(0x110000) if chr(cp).isspace()}
+    assert matched - splits == {"\u200b", "\ufeff"} and not splits - matched
+
+
+@given(
+    st.text(
+        alphabet=" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u1680\u2000\u200a\u200b\u2028\u202f\u3000\ufeff中a",
+        max_size=30,
+    )
+)
+def test_collapse_as_the_pattern(text: str) -> None:
+    assert collapse(text) == _SPACES.sub(" ", text).strip()
