@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from archive.simplified import alnum_mask, code_points, nfkc, to_simplified
+from archive.simplified import TABLE_END, alnum_mask, code_points, nfkc, to_simplified
 
 
 @dataclass(frozen=True)
@@ -118,12 +118,12 @@ def _crc_tables(size: int) -> tuple[int, np.ndarray, np.ndarray]:
 
     CRC-32 is affine over GF(2): for messages of one length, crc(a ^ b) = crc(a) ^ crc(b) ^ crc(zeros). So a
     shingle's CRC is crc(zeros) XOR, for each of its characters, the CRC contribution of that character at
-    its position. Returns crc(zeros), the contributions of the low 16 bits of a code point at each position
-    (``size`` x 65536) and those of its high bits (``size`` x 17; zero for the Basic Multilingual Plane).
+    its position. Returns crc(zeros); the contribution of each code point below TABLE_END at each position
+    (``size`` x TABLE_END, 3 MB for 4 positions); and that of each byte value at each byte offset (for the
+    code points beyond).
     """
     width = 4 * size
     zero = zlib.crc32(bytes(width))
-    # byte_part[k, b]: the contribution of byte value b at byte offset k of the shingle.
     byte_part = np.zeros((width, 256), dtype=np.uint32)
     message = bytearray(width)
     for k in range(width):
@@ -131,11 +131,16 @@ def _crc_tables(size: int) -> tuple[int, np.ndarray, np.ndarray]:
             message[k] = b
             byte_part[k, b] = zlib.crc32(message) ^ zero
         message[k] = 0
-    low = np.arange(0x10000)
-    high = np.arange(0x11)  # code points end at 0x10FFFF: their top byte is zero
-    low_part = np.stack([byte_part[4 * j, low & 0xFF] ^ byte_part[4 * j + 1, low >> 8] for j in range(size)])
-    high_part = np.stack([byte_part[4 * j + 2, high] for j in range(size)])
-    return zero, low_part, high_part
+    codes = np.arange(TABLE_END)
+    char_part = np.stack([_char_part(byte_part, j, codes) for j in range(size)])
+    return zero, char_part, byte_part
+
+
+def _char_part(byte_part: np.ndarray, position: int, codes: np.ndarray) -> np.ndarray:
+    """The CRC contribution of each code point in ``codes`` at character ``position`` of a shingle (its top
+    byte is always zero: code points end at 0x10FFFF)."""
+    k = 4 * position
+    return byte_part[k, codes & 0xFF] ^ byte_part[k + 1, (codes >> 8) & 0xFF] ^ byte_part[k + 2, codes >> 16]
 
 
 def _shingle_hashes(normalized: str, size: int, codes: np.ndarray | None = None) -> np.ndarray:
@@ -151,20 +156,16 @@ def _shingle_hashes(normalized: str, size: int, codes: np.ndarray | None = None)
     count = len(codes) - size + 1
     if count <= 1:
         return np.array([(zlib.crc32(codes.tobytes()) * _MIX) & _MASK64], dtype=np.uint64)
-    zero, low_part, high_part = _crc_tables(size)
-    low = codes.astype(np.intp)
-    astral = np.flatnonzero(codes > 0xFFFF) if int(codes.max()) > 0xFFFF else None
-    if astral is not None:
-        low &= 0xFFFF
-    crc = low_part[0][low[:count]]
-    for j in range(1, size):
-        crc ^= low_part[j][low[j : j + count]]
-    if astral is not None:
-        # The high bits of the few characters beyond the Basic Multilingual Plane, in each shingle holding one.
-        for j in range(size):
-            start = astral - j
-            inside = (start >= 0) & (start < count)
-            crc[start[inside]] ^= high_part[j][codes[astral[inside]] >> 16]
+    zero, char_part, byte_part = _crc_tables(size)
+    if int(codes.max()) < TABLE_END:
+        index = codes.astype(np.intp)
+        crc = char_part[0][index[:count]]
+        for j in range(1, size):
+            crc ^= char_part[j][index[j : j + count]]
+    else:  # tags, variation selectors, private use: rare enough to be looked up byte by byte
+        crc = _char_part(byte_part, 0, codes[:count])
+        for j in range(1, size):
+            crc ^= _char_part(byte_part, j, codes[j : j + count])
     crc ^= np.uint32(zero)
     return crc.astype(np.uint64) * np.uint64(_MIX)  # uint64 arithmetic wraps: the product mod 2**64
 

@@ -34,7 +34,8 @@ import sqlite_utils
 
 from archive.errors import BadInput
 from archive.simplified import (
-    alnum_bmp,
+    TABLE_END,
+    alnum_table,
     code_points,
     nfkc,
     nfkc_each_char,
@@ -167,32 +168,29 @@ def index_text(text: str | None) -> str:
 # regular expression and a list of bigrams cost about 0.1 µs a character.
 _ARRAY_FROM = 100
 _SEPARATOR, _WORD, _CJK_CHAR = 0, 1, 2
-_CJK_ASTRAL = _CJK_RANGES[-1]  # the one CJK range beyond the Basic Multilingual Plane
 _SPACE = ord(" ")
 
 
 @lru_cache(maxsize=1)
-def _bmp_classes() -> np.ndarray:
-    """The class of each code point of the Basic Multilingual Plane as _SEGMENT sees it: CJK, other word
-    character (str.isalnum, which is what ``[^\\W_]`` matches), or separator."""
-    classes = np.where(alnum_bmp(), _WORD, _SEPARATOR).astype(np.uint8)
+def _class_table() -> np.ndarray:
+    """The class of each code point below TABLE_END as _SEGMENT sees it: CJK, other word character
+    (str.isalnum, which is what ``[^\\W_]`` matches), or separator."""
+    classes = np.where(alnum_table(), _WORD, _SEPARATOR).astype(np.uint8)
     for lo, hi in _CJK_RANGES:
-        if hi <= 0xFFFF:
-            classes[lo : hi + 1] = _CJK_CHAR
+        classes[lo : min(hi + 1, TABLE_END)] = _CJK_CHAR
     return classes
 
 
 def _classes(codes: np.ndarray) -> np.ndarray:
-    table = _bmp_classes()
-    if int(codes.max()) <= 0xFFFF:
+    table = _class_table()
+    if int(codes.max()) < TABLE_END:
         return table[codes]
-    classes = table[codes & 0xFFFF]
-    astral = np.flatnonzero(codes > 0xFFFF)
-    values = codes[astral]
-    cjk = (values >= _CJK_ASTRAL[0]) & (values <= _CJK_ASTRAL[1])
-    classes[astral[cjk]] = _CJK_CHAR
-    other = astral[~cjk]
-    classes[other] = [_WORD if chr(c).isalnum() else _SEPARATOR for c in codes[other].tolist()]
+    classes = table[np.minimum(codes, TABLE_END - 1)]
+    beyond = np.flatnonzero(codes >= TABLE_END)
+    classes[beyond] = [
+        _CJK_CHAR if _CJK_RUN.match(chr(c)) else _WORD if chr(c).isalnum() else _SEPARATOR
+        for c in codes[beyond].tolist()
+    ]
     return classes
 
 

@@ -112,15 +112,29 @@ def to_simplified_uncached(text: str) -> str:
     return str(converter().convert(text))
 
 
-@lru_cache(maxsize=1)
-def alnum_bmp() -> np.ndarray:
-    """``chr(c).isalnum()`` for every code point c of the Basic Multilingual Plane, as a bool array.
+# Code points below this are looked up in tables (:func:`alnum_table`, and dedup's and the search index's own):
+# the Basic Multilingual Plane and the supplementary planes up to the end of CJK Extension H, whose characters
+# Simplified Chinese text does contain (OpenCC writes some Simplified forms there). The rest (tags, variation
+# selectors, private use) is looked up one character at a time.
+TABLE_END = 0x31350
 
-    What the regular expression class ``[^\\W_]`` (a word character other than ``_``) matches, looked up for a
-    whole text at once: a regular expression substitution costs about 0.3 µs for each run of punctuation or
-    spaces it removes.
+
+@lru_cache(maxsize=1)
+def alnum_table() -> np.ndarray:
+    """For each code point c below :data:`TABLE_END`: whether it is a word character other than ``_``
+    (what ``[^\\W_]`` matches, which is ``chr(c).isalnum()``), as a bool array.
+
+    Looked up for a whole text at once: a regular expression substitution costs about 0.3 µs for each run of
+    punctuation or spaces it removes. Built from the regular expression itself (a few milliseconds).
     """
-    return np.fromiter((chr(c).isalnum() for c in range(0x10000)), dtype=bool, count=0x10000)
+    every = np.arange(TABLE_END, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    table = np.zeros(TABLE_END, dtype=bool)
+    for run in _WORD_RUN.finditer(every):
+        table[run.start() : run.end()] = True
+    return table
+
+
+_WORD_RUN = re.compile(r"[^\W_]+")
 
 
 def code_points(text: str) -> np.ndarray:
@@ -130,10 +144,10 @@ def code_points(text: str) -> np.ndarray:
 
 def alnum_mask(codes: np.ndarray) -> np.ndarray:
     """``chr(c).isalnum()`` for each code point of ``codes``."""
-    table = alnum_bmp()
-    if not codes.size or int(codes.max()) < 0x10000:
+    table = alnum_table()
+    if not codes.size or int(codes.max()) < TABLE_END:
         return table[codes]
-    mask = table[codes & 0xFFFF]
-    high = np.flatnonzero(codes >= 0x10000)
-    mask[high] = [chr(c).isalnum() for c in codes[high].tolist()]
+    mask = table[np.minimum(codes, TABLE_END - 1)]
+    beyond = np.flatnonzero(codes >= TABLE_END)
+    mask[beyond] = [chr(c).isalnum() for c in codes[beyond].tolist()]
     return mask
