@@ -9,12 +9,13 @@ itself, so a word added to a pattern cannot slip past its check.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from re import _parser as sre_parse  # the parse tree of a pattern: its alternatives' first characters
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.extract import body, meta, spam
+from archive.extract import body, dom, meta, spam
 from archive.extract.text import _SPACES, PUNCT, collapse, punct_count
 
 
@@ -200,3 +201,16 @@ def test_str_split_whitespace_is_the_pattern_s_but_two() -> None:
 )
 def test_collapse_as_the_pattern(text: str) -> None:
     assert collapse(text) == _SPACES.sub(" ", text).strip()
+
+
+def test_an_element_without_blocks_inside_is_one_line() -> None:
+    # body._post_shape decides such elements without walking them: a post needs two lines.
+    fixtures = Path(__file__).parent / "fixtures" / "pages"
+    checked = 0
+    for path in sorted(fixtures.glob("*/*.html")):
+        root = dom.parse(path.read_bytes().decode("utf-8", "replace"))
+        for el in root.iter() if root is not None else ():
+            if not any(dom.tag_of(d) in dom.BLOCK_TAGS for d in el.iterdescendants()):
+                assert len(list(dom.lines(el))) <= 1
+                checked += 1
+    assert checked > 1000

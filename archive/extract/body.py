@@ -389,6 +389,8 @@ def _post_shape(el: Any, cjk: bool) -> tuple[bool, int]:
     A post opens with a short title-ish line and carries a byline or dateline of its own (header or
     footer); its prose is real text, not a teaser under a headline link.
     """
+    if not any(tag_of(d) in BLOCK_TAGS for d in el.iterdescendants()):
+        return False, 0  # lines break only at block elements: without one inside, one line, never a post
     got = list(lines(el))
     if len(got) < 2:
         return False, 0
