@@ -59,10 +59,15 @@ def teaser_runs(root: Any, cjk: bool, lengths: dict[Any, int] | None = None) -> 
         for members in groups.values():
             if len(members) < 3:
                 continue
-            units = []
+            units: list[Any] = []
             dated = 0
             linky = 0
-            for m in members:
+            for k, m in enumerate(members):
+                # A run needs three units and two thirds of the group: once the members left cannot make
+                # that up, the rest need not be measured.
+                could_be = len(units) + len(members) - k
+                if could_be < 3 or could_be * 3 < len(members) * 2:
+                    break
                 total = measure[m]
                 if total > teaser_max:
                     continue  # decided before measuring each link

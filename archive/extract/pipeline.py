@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from itertools import islice
 from typing import Any
 
 from lxml import etree
@@ -696,11 +697,12 @@ def _spam_link_rows(all_lines: list[Line], node_set: set[Any], page_host: str, a
     out: set[str] = set()
     start = next((i for i, ln in enumerate(all_lines) if ln.block in node_set), len(all_lines))
     for ln in all_lines[: start + 3]:
-        if ln.link_density < 0.8 or ln.length > 300 or ln.text in article:
+        if ln.link_density < 0.8 or ln.length > 300:
             continue
-        block = ln.block
-        anchors = [a for a in block.iter("a")][:50]
-        if len(anchors) < 2 or len(anchors) > 12:
+        # 2 to 12 links: counting 13 at most settles it, and before the search of the whole article text
+        # (a navigation row of one link each, the most common line here, never reaches that search).
+        anchors = list(islice(ln.block.iter("a"), 13))
+        if len(anchors) < 2 or len(anchors) > 12 or ln.text in article:
             continue
         phrases = 0
         for a in anchors:
