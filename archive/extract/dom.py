@@ -87,13 +87,9 @@ class Line:
     text: str
     link_len: int
     block: Any  # the nearest block element holding the text
-    heading: int = 0  # 1..6 for text inside <hN>
-    length: int = 0
+    heading: int  # 1..6 for text inside <hN>
+    length: int  # characters that are not spaces (lines() computes it with the text)
     images: list[Any] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        # The text comes from collapse(): single spaces are its only whitespace.
-        self.length = len(self.text) - self.text.count(" ")
 
     @property
     def link_density(self) -> float:
@@ -117,11 +113,12 @@ def lines(root: Any, skip: Any = None, with_images: bool = False) -> Iterator[Li
 
     def flush() -> Line | None:
         nonlocal parts, link_len, images
-        text = "".join(parts)
-        # Most gathered text is the whitespace between tags: str.strip() (C) settles it without the regex
-        # (every character it strips is one collapse() would turn into a space).
-        text = collapse(text) if text.strip() else ""
-        line = Line(text, link_len, blocks[-1], heading[-1], images=images) if (text or images) else None
+        # Most gathered text is the whitespace between tags, which collapse() turns into "" in C.
+        text = collapse("".join(parts))
+        line = None
+        if text or images:
+            # collapse() leaves single spaces as the text's only whitespace.
+            line = Line(text, link_len, blocks[-1], heading[-1], len(text) - text.count(" "), images)
         parts, link_len, images = [], 0, []
         return line
 
