@@ -187,23 +187,27 @@ def minhash(shingle_set: frozenset[int] | np.ndarray, size: int) -> list[int]:
     )
     if not len(hashes):
         return []
-    return _signature(hashes, size).tolist()
+    return _signature(hashes, size)
 
 
-def _signature(hashes: np.ndarray, size: int) -> np.ndarray:
-    """:func:`minhash` of a non-empty uint64 array, as uint64."""
+def _signature(hashes: np.ndarray, size: int) -> list[int]:
+    """:func:`minhash` of a non-empty uint64 array."""
+    quotients, remainders = np.divmod(hashes, np.uint64(size))
     bins = np.full(size, _EMPTY_BIN, dtype=np.uint64)
-    np.minimum.at(bins, (hashes % np.uint64(size)).astype(np.intp), hashes // np.uint64(size))
-    empty = bins == _EMPTY_BIN
-    if not empty.any():
-        return bins
-    # Bin i borrows from the next filled bin j (cyclically), dist = j - i bins away. The offset keeps a
-    # borrowed value distinct from the bin it came from: (value + dist * _MIX) mod 2**64.
-    filled = np.flatnonzero(~empty)
-    after = np.searchsorted(filled, np.arange(size))
-    source = np.where(after < len(filled), filled[after % len(filled)], filled[0] + size)
-    dist = (source - np.arange(size)).astype(np.uint64)
-    return bins[source % size] + dist * np.uint64(_MIX)  # uint64 arithmetic wraps
+    np.minimum.at(bins, remainders.astype(np.intp), quotients)
+    filled = bins.tolist()
+    empty = int(_EMPTY_BIN)
+    if empty not in filled:
+        return filled
+    out = list(filled)
+    for i in [i for i, value in enumerate(filled) if value == empty]:
+        j, dist = i, 0
+        while filled[j] == empty:
+            j = (j + 1) % size
+            dist += 1
+        # The offset keeps a borrowed value distinct from the bin it came from.
+        out[i] = (filled[j] + dist * _MIX) & _MASK64
+    return out
 
 
 def band_keys(signature: list[int], config: DedupConfig = DEFAULT_CONFIG) -> list[tuple[int, int]]:
@@ -291,7 +295,7 @@ def fingerprint(title: str | None, body: str | None, config: DedupConfig = DEFAU
     hashes = _shingle_hashes(norm_body, config.shingle_size, codes)
     hashes.flags.writeable = False  # kept in the (frozen) Fingerprint
     signature = _signature(hashes, config.signature_size)
-    bands = tuple(_band_keys(signature.astype("<u8").tobytes(), config))
+    bands = tuple(_band_keys(struct.pack(f"<{len(signature)}Q", *signature), config))
     return Fingerprint(chash, norm_body, hashes, bands)
 
 
