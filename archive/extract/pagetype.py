@@ -60,7 +60,6 @@ def teaser_runs(root: Any, cjk: bool, lengths: dict[Any, int] | None = None) -> 
             if len(members) < 3:
                 continue
             units: list[Any] = []
-            dated = 0
             linky = 0
             for k, m in enumerate(members):
                 # A run needs three units and two thirds of the group: once the members left cannot make
@@ -78,19 +77,22 @@ def teaser_runs(root: Any, cjk: bool, lengths: dict[Any, int] | None = None) -> 
                 if link_share < 0.2:
                     continue  # a paragraph of prose with a link in it, not a teaser
                 units.append(m)
-                text = " ".join(m.itertext())
-                if has_date(text) or m.find(".//time") is not None:
-                    dated += 1
                 if link_share >= 0.5:
                     linky += 1
             # Listings date their teasers or are bare link lists; a numbered list inside a story is neither.
+            # (The dates are read last, and only when they decide: reading every teaser's text costs most.)
             if (
                 len(units) >= 3
                 and len(units) * 3 >= len(members) * 2
-                and (dated * 2 >= len(units) or linky * 4 >= len(units) * 3)
+                and (linky * 4 >= len(units) * 3 or _dated(units) * 2 >= len(units))
             ):
                 runs.append((parent, units))
     return runs
+
+
+def _dated(units: list[Any]) -> int:
+    """How many of the teasers show a date (in their text or a <time>)."""
+    return sum(1 for m in units if has_date(" ".join(m.itertext())) or m.find(".//time") is not None)
 
 
 def _is_teaser(node: Any, runs: list[tuple[Any, list[Any]]], measure: dict[Any, int]) -> bool:
