@@ -161,6 +161,25 @@ def test_date_checks_as_date_re(pieces: list[str]) -> None:
     ]
 
 
+def test_lower_case_finds_every_latin_term_but_three_characters() -> None:
+    # spam._may_hold_latin_terms: a character re.I takes for a term's letter is lower-cased to that letter,
+    # or is one of the three it checks for.
+    letters = sorted({ch for term in spam._LATIN_TERMS for ch in term})
+    any_letter = re.compile("[" + re.escape("".join(letters)) + "]", re.I)
+    exceptions = set()
+    for cp in range(0x110000):
+        ch = chr(cp)
+        if any_letter.fullmatch(ch):
+            same = [x for x in letters if re.fullmatch(re.escape(x), ch, re.I)]
+            if any(ch.lower() != x for x in same):
+                exceptions.add(ch)
+    assert exceptions == set(spam._FOLDS_UNLIKE_LOWER.pattern.strip("[]"))
+    # ... and the first-letter check lists every character re.I takes for a term's first letter.
+    firsts = re.compile("[" + "".join(sorted({term[0] for term in spam._LATIN_TERMS})) + "]", re.I)
+    taken = {chr(cp) for cp in range(0x110000) if firsts.fullmatch(chr(cp))}
+    assert taken == set(spam._LATIN_TERM_FIRST.pattern.strip("[]"))
+
+
 SPAM_PIECES = [
     "casino",
     "CASINO",

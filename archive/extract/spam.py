@@ -46,11 +46,14 @@ _LATIN_TERM_RE = re.compile(
     + r")\b",
     re.I,
 )
-# The characters the Latin terms start with, under the same case folding: text without any (most Chinese
-# text) skips the case-insensitive scan, which the regex engine cannot speed up by skipping ahead.
-_LATIN_TERM_FIRST = re.compile(
-    "[" + re.escape("".join(sorted({t[0] for t in _TERMS if t.isascii()}))) + "]", re.I
-)
+# The case-insensitive scan for Latin terms is slow (the regex engine cannot skip ahead under re.I): it runs
+# only where a term can match at all. First, a term's first letter must occur (every character re.I takes
+# for one, listed case-sensitively so that the engine skips ahead: Chinese text settles it at once); then
+# the lower-cased text must hold a term, unless the text holds one of the three characters that re.I takes
+# for a term's letter but str.lower() does not turn into it.
+_LATIN_TERMS = tuple(sorted({t.lower() for t in _TERMS if t.isascii()}))
+_LATIN_TERM_FIRST = re.compile("[BCEHPRSVXbcehprsvx\u017f]")  # ſ: re.I takes it for s
+_FOLDS_UNLIKE_LOWER = re.compile("[\u0130\u0131\u017f]")  # İ ı ſ: re.I takes them for i, i, s
 _CHAIN_SEP = re.compile(r"\s*[-_|｜,，、/／~～—]+\s*|\s+")
 _SENTENCE = re.compile(r"[。！？；!?;]")
 
@@ -88,9 +91,18 @@ def _term_hits_memo(text: str) -> int:
 
 def _term_hits(text: str) -> int:
     hits = len(_TERM_RE.findall(text))
-    if _LATIN_TERM_FIRST.search(text):
+    if _may_hold_latin_terms(text):
         hits += len(_LATIN_TERM_RE.findall(text))
     return hits
+
+
+def _may_hold_latin_terms(text: str) -> bool:
+    if not _LATIN_TERM_FIRST.search(text):
+        return False
+    if _FOLDS_UNLIKE_LOWER.search(text):
+        return True
+    low = text.lower()
+    return any(term in low for term in _LATIN_TERMS)
 
 
 def chain_segments(text: str) -> list[str]:
