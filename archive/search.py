@@ -204,23 +204,26 @@ def _joined_tokens(folded: str) -> str:
     """
     codes = code_points(folded)
     classes = _classes(codes)
-    before = np.empty_like(classes)
-    before[0] = _SEPARATOR
-    before[1:] = classes[:-1]
-    after = np.empty_like(classes)
-    after[-1] = _SEPARATOR
-    after[:-1] = classes[1:]
     kept = classes != _SEPARATOR
-    starts = kept & (classes != before)
-    if not starts.any():
+    if not kept.any():
         return ""
-    starts[np.argmax(starts)] = False  # no space before the first segment
-    inner = (classes == _CJK_CHAR) & (before == _CJK_CHAR) & (after == _CJK_CHAR)
-    counts = kept.astype(np.intp) + starts + 2 * inner
+    # marks: the characters whose copies hold a space, before them (a segment's first character) or between
+    # them (a CJK character inside a run).
+    marks = np.empty_like(kept)
+    marks[0] = False
+    np.not_equal(classes[1:], classes[:-1], out=marks[1:])
+    marks &= kept
+    marks[np.argmax(kept)] = False  # the first segment
+    cjk = classes == _CJK_CHAR
+    inner = cjk[1:-1] & cjk[:-2]
+    inner &= cjk[2:]
+    marks[1:-1] |= inner
+    counts = kept.astype(np.intp)  # copies: the character, the space, the character again inside a CJK run
+    counts += marks
+    counts[1:-1] += inner
     out = np.repeat(codes, counts)
-    begins = np.cumsum(counts) - counts  # where each character's copies begin in ``out``
-    out[begins[starts]] = _SPACE
-    out[begins[inner] + 1] = _SPACE
+    # Either way the space is the second-last copy: " c" for a segment's start, "c c" inside a run.
+    out[np.cumsum(counts)[marks] - 2] = _SPACE
     return out.tobytes().decode("utf-32-le")
 
 
