@@ -81,7 +81,7 @@ _SIMPLE_SELECTOR = re.compile(r"^\s*(?:[a-z0-9]*)?([.#])([\w-]+)\s*$", re.I)
 def term_hits(text: str) -> int:
     # A line is judged by several stages (title, lines, hidden blocks): remembered. A whole page's text (read
     # once per page, and up to megabytes) is not: 8192 of them would hold gigabytes.
-    return _term_hits_memo(text) if len(text) <= 2000 else _term_hits(text)
+    return _term_hits_memo(text) if len(text) <= 400 else _term_hits(text)
 
 
 @lru_cache(maxsize=8192)
