@@ -699,18 +699,23 @@ def _spam_link_rows(all_lines: list[Line], node_set: set[Any], page_host: str, a
     for ln in all_lines[: start + 3]:
         if ln.link_density < 0.8 or ln.length > 300:
             continue
-        # 2 to 12 links: counting 13 at most settles it, and before the search of the whole article text
-        # (a navigation row of one link each, the most common line here, never reaches that search).
-        anchors = list(islice(ln.block.iter("a"), 13))
-        if len(anchors) < 2 or len(anchors) > 12 or ln.text in article:
+        block = ln.block
+        if len(block) < 2 and (len(block) == 0 or len(block[0]) == 0) and block.tag != "a":
+            continue  # two links need two elements inside: a menu item's <li><a>, most lines here, has one
+        # 2 to 12 links: counting 13 at most settles it. The searches of the whole article text come last,
+        # each after the cheap tests (navigation rows of short link texts never reach one).
+        anchors = list(islice(block.iter("a"), 13))
+        if len(anchors) < 2 or len(anchors) > 12:
             continue
         phrases = 0
         for a in anchors:
             text = clean("".join(a.itertext()))
-            if text and not _SITE_NAME_END.search(text) and text not in article and len(text) >= 4:
+            if len(text) >= 4 and not _SITE_NAME_END.search(text) and text not in article:
                 phrases += 1
-        if phrases * 3 >= len(anchors) * 2 and spam_mod.spam_link_pile(
-            anchors, page_host, spam_mod.term_hits(ln.text)
+        if (
+            phrases * 3 >= len(anchors) * 2
+            and ln.text not in article
+            and spam_mod.spam_link_pile(anchors, page_host, spam_mod.term_hits(ln.text))
         ):
             out.add(ln.text)
     return out
