@@ -222,6 +222,8 @@ def is_spam_block(el: Any, text: str, page_host: str, article: str) -> bool:
     if is_spam_text(text, article):
         return True
     links = el.findall(".//a") if len(el) else ([el] if el.tag == "a" else [])
+    if len(links) < 3:
+        return False  # no pile (spam_link_pile's first test), decided before reading every link's text
     # Hidden, so placement already speaks: anchors that are Chinese keyword phrases (not site names) are
     # enough, where visible rows need throwaway domains or spam words.
     phrases = sum(1 for a in links[:200] if _PHRASE.match(collapse("".join(a.itertext()))))
