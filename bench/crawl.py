@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
+from bench.doc_sections import write_section  # noqa: E402
+
 PER_LISTING = 100
 KINDS = (
     "bare",
@@ -420,19 +422,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
-        write_section(ROOT / "docs" / "benchmarks.md", "## Crawl", text)
-
-
-def write_section(path: Path, heading: str, text: str) -> None:
-    """Replace our own section (heading to the next '## ') or append it; other sections are left alone."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = old.find(heading + "\n")
-    if start == -1:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = old.find("\n## ", start + len(heading))
-        new = old[:start] + text + ("\n" + old[end + 1 :] if end != -1 else "")
-    path.write_text(new, encoding="utf-8")
+        write_section(text)
 
 
 if __name__ == "__main__":

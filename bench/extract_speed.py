@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ sys.path.insert(0, str(ROOT / "bench" / "adapters"))
 
 from archive.extract import PARSER_VERSION, extract  # noqa: E402
 from archive.page import Page  # noqa: E402
+from bench.doc_sections import write_section  # noqa: E402
 
 SECTION = "## Extraction speed"
 
@@ -128,18 +128,6 @@ def report(pages: list[tuple[str, bytes]], stats: dict[str, dict[str, Any]], rou
     return lines
 
 
-def write_section(doc: Path, lines: list[str]) -> None:
-    """Replace this script's own section of docs/benchmarks.md (or append it); other sections are untouched."""
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
-    block = "\n".join(lines) + "\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: block + "\n", text, count=1).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    doc.write_text(text, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
@@ -158,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = report(pages, stats, args.rounds)
     print("\n".join(lines))
     if not args.no_write:
-        write_section(ROOT / "docs" / "benchmarks.md", lines)
+        write_section("\n".join(lines))
     return 0
 
 

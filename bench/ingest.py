@@ -43,6 +43,7 @@ from archive.extract import extract  # noqa: E402
 from archive.ingest import Ingestor, IngestResult  # noqa: E402
 from archive.page import Page  # noqa: E402
 from archive.reparse import reparse  # noqa: E402
+from bench.doc_sections import write_section  # noqa: E402
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 
@@ -462,19 +463,7 @@ def main() -> None:
     )
     print(section)
     if args.write:
-        write_section(ROOT / "docs" / "benchmarks.md", section)
-
-
-def write_section(path: Path, section: str) -> None:
-    """Replace this script's own `## Ingest` section, or append it; other sections are left as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = text.find("\n## Ingest\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[: start + 1] + section + ("\n" + text[end + 1 :] if end != -1 else "")
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+        write_section(section)
 
 
 if __name__ == "__main__":
