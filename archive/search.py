@@ -164,9 +164,9 @@ def index_text(text: str | None) -> str:
     return _joined_tokens(folded)
 
 
-# From this length on, index_text works on the code points as an array: a few microseconds per text, where a
-# regular expression and a list of bigrams cost about 0.1 µs a character.
-_ARRAY_FROM = 100
+# From this length on, index_text works on the code points as an array: about 17 µs per text and 12 ns a
+# character, where a regular expression and a list of bigrams cost about 0.09 µs a character.
+_ARRAY_FROM = 200
 _SEPARATOR, _WORD, _CJK_CHAR = 0, 1, 2
 _SPACE = ord(" ")
 
