@@ -205,7 +205,8 @@ def _joined_tokens(folded: str) -> str:
     codes = code_points(folded)
     classes = _classes(codes)
     kept = classes != _SEPARATOR
-    if not kept.any():
+    first = kept.argmax()
+    if not kept[first]:
         return ""
     # marks: the characters whose copies hold a space, before them (a segment's first character) or between
     # them (a CJK character inside a run).
@@ -213,7 +214,7 @@ def _joined_tokens(folded: str) -> str:
     marks[0] = False
     np.not_equal(classes[1:], classes[:-1], out=marks[1:])
     marks &= kept
-    marks[np.argmax(kept)] = False  # the first segment
+    marks[first] = False  # the first segment
     cjk = classes == _CJK_CHAR
     inner = cjk[1:-1] & cjk[:-2]
     inner &= cjk[2:]
@@ -223,7 +224,7 @@ def _joined_tokens(folded: str) -> str:
     counts[1:-1] += inner
     out = np.repeat(codes, counts)
     # Either way the space is the second-last copy: " c" for a segment's start, "c c" inside a run.
-    out[np.cumsum(counts)[marks] - 2] = _SPACE
+    out[np.add.accumulate(counts)[marks] - 2] = _SPACE
     return out.tobytes().decode("utf-32-le")
 
 
