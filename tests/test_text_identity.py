@@ -16,6 +16,7 @@ import random
 import re
 import unicodedata
 import zlib
+from collections.abc import Callable
 
 import numpy as np
 import opencc
@@ -63,9 +64,9 @@ def ref_minhash(hashes: list[int], size: int) -> list[int]:
         j, dist = i, 0
         while bins[j] is None:
             j, dist = (j + 1) % size, dist + 1
-        value = bins[j]
-        assert value is not None
-        out.append((value + dist * MIX) & MASK)
+        borrowed = bins[j]
+        assert borrowed is not None
+        out.append((borrowed + dist * MIX) & MASK)
     return out
 
 
@@ -90,7 +91,7 @@ def ref_fingerprint(
     return chash, norm, frozenset(hashes), tuple(ref_band_keys(signature, config.bands, config.rows_per_band))
 
 
-def ref_same_length(func, text: str) -> str:  # type: ignore[no-untyped-def]
+def ref_same_length(func: Callable[[str], str], text: str) -> str:
     whole = func(text)
     if len(whole) == len(text):
         return str(whole)
