@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import platform
-import re
 import subprocess
 import sys
 import time
@@ -206,20 +206,15 @@ def main(argv: list[str] | None = None) -> int:
     lines += ["", *NOTES]
     print("\n".join(lines))
     if not args.no_write:
-        write_section(ROOT / "docs" / "benchmarks.md", lines)
+        # By path: putting the checkout on sys.path would decide which archive package the comparison imports.
+        spec = importlib.util.spec_from_file_location(
+            "doc_sections", Path(__file__).with_name("doc_sections.py")
+        )
+        assert spec is not None and spec.loader is not None
+        doc_sections = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(doc_sections)
+        doc_sections.write_section("\n".join(lines))
     return 1 if differences else 0
-
-
-def write_section(doc: Path, lines: list[str]) -> None:
-    """Replace this script's own section of docs/benchmarks.md (or append it); other sections are untouched."""
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
-    block = "\n".join(lines) + "\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: block + "\n", text, count=1).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    doc.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
