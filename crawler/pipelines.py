@@ -2,9 +2,8 @@
 
 One writer (crawler/archive_writer.py, in a process of its own by default) owns the archive connection (the
 Ingestor) and does all of its writing (ingest, fetch state, the run record), one batch at a time, while the
-reactor goes on downloading. A batch
-is written when it holds ``NEWS_ARCHIVE_BATCH_SIZE`` pages or is ``NEWS_ARCHIVE_BATCH_SECONDS`` old, or, while
-another is being written, as soon as that one is committed. A page's item never waits for the writer: when
+reactor goes on downloading. A batch is written when it holds ``NEWS_ARCHIVE_BATCH_SIZE`` pages or is
+``NEWS_ARCHIVE_BATCH_SECONDS`` old, or, while another is being written, as soon as that one is committed. A page's item never waits for the writer: when
 ``NEWS_ARCHIVE_MAX_WAITING`` pages wait (twice the batch size by default), the engine pauses new downloads
 until the writer takes them. So a killed run loses at most the batch in flight and the pages waiting, and
 what it lost is not in the archive, hence fetched next run.
