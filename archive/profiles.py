@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from lxml import etree
 
 from archive.article import Article
+from archive.db import connect
 from archive.errors import BadInput
 from archive.page import Page
 
@@ -172,6 +173,18 @@ def stored(conn: sqlite3.Connection) -> Profiles:
     except sqlite3.OperationalError:  # an archive made before the settings table: it holds none
         return Profiles()
     return profiles_from_text(row[0], "the archive's stored profiles") if row else Profiles()
+
+
+def stored_at(db_path: str | Path) -> Profiles:
+    """The profiles the archive at ``db_path`` keeps, read read-only (without opening it for writing); none
+    when there is no archive there yet."""
+    if not Path(db_path).exists():
+        return Profiles()
+    conn = connect(db_path, readonly=True)
+    try:
+        return stored(conn)
+    finally:
+        conn.close()
 
 
 def save(conn: sqlite3.Connection, profiles: Profiles) -> None:

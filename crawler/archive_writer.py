@@ -25,7 +25,7 @@ from typing import Any
 from archive import fetch_state, runs
 from archive.article import Article
 from archive.fetch_state import FetchState
-from archive.ingest import Ingestor, IngestResult, Outcome, run_extraction
+from archive.ingest import Ingestor, IngestResult, Outcome, default_extractor, run_extraction
 from archive.page import Page, normalize_headers
 from archive.profiles import Profiles, load_profiles
 from archive.runs import RunCounts
@@ -146,23 +146,24 @@ class ArchiveWriter:
         """The spider (its start URLs and profiles), as the writer knows it."""
         return self.spider
 
+    def _given_profiles(self) -> Profiles:
+        """The profiles this run was given: its own (NEWS_ARCHIVE_PROFILE), else the spider's; none when
+        neither has any (the archive's stored ones then apply)."""
+        if self.profiles.sites:
+            return self.profiles
+        spider_profiles = getattr(self._spider(), "profiles", None)
+        if spider_profiles is not None and spider_profiles.sites:
+            return spider_profiles  # type: ignore[no-any-return]
+        return Profiles()
+
     def _open(self) -> Profiles:
         """Open the archive and the run record; return the site profiles extraction applies (the ones given,
         else the archive's own), for the crawl's process to extract the same way."""
         if not self.lock_held:
             self._lock = runs.ArchiveLock(self.db_path).acquire()
-        base = self.base_extractor
-        if base is None:
-            from archive.ingest import default_extractor
-
-            base = default_extractor
+        base = self.base_extractor or default_extractor
         spider = self._spider()
-        if (
-            getattr(spider, "profiles", None) is not None
-            and spider.profiles.sites
-            and not self.profiles.sites
-        ):
-            self.profiles = spider.profiles
+        self.profiles = self._given_profiles()
         if self.extract_processes > 0:
             # spawn, not fork: this process runs threads (the reactor's, this one).
             self._extract_pool = ProcessPoolExecutor(self.extract_processes, mp_context=get_context("spawn"))

@@ -37,6 +37,7 @@ from archive.errors import ArchiveLocked
 from archive.fetch_state import FetchState
 from archive.ingest import Outcome, run_extraction
 from archive.page import Page
+from archive.profiles import stored_at as stored_profiles_at
 from crawler.archive_writer import ARTICLE_STATUSES as ARTICLE_STATUSES  # re-exported, as before the split
 from crawler.archive_writer import ArchiveWriter, RunReport, extract_all, to_page
 from crawler.profiles import ProfileExtractor, Profiles
@@ -221,24 +222,11 @@ class ArchivePipeline(ArchiveWriter):
     def _profiles_before_open(self) -> Profiles | None:
         """The profiles the writer's ``_open`` will settle on: the ones given, else the archive's stored ones
         (read here, read-only); None when they cannot be known before it opens."""
-        spider_profiles = getattr(self.crawler.spider, "profiles", None)
-        if self.profiles.sites:
-            return self.profiles
-        if spider_profiles is not None and spider_profiles.sites:
-            return spider_profiles  # type: ignore[no-any-return]
-        from pathlib import Path
-
-        if not Path(self.db_path).exists():
-            return Profiles()
+        given = self._given_profiles()
+        if given.sites:
+            return given
         try:
-            from archive.db import connect
-            from archive.profiles import stored
-
-            conn = connect(self.db_path, readonly=True)
-            try:
-                return stored(conn)
-            finally:
-                conn.close()
+            return stored_profiles_at(self.db_path)
         except Exception:  # unreadable here: the writer's open reports it; extraction waits for that
             return None
 

@@ -7,8 +7,9 @@ writer in a child process each gets a core: the crawl's process only pickles pag
 
 How: the pipeline's writer work (``ArchiveWriter._open`` / ``_write`` / ``_drain`` / ``_close``, which the
 pipeline inherits) runs unchanged in the child, on an ArchiveWriter built there from the same
-``NEWS_ARCHIVE_*`` settings; the crawl's writer thread sends each call over a pipe and waits for its answer, so batches stay bounded (one in flight, as
-before) and the crawl's close still waits until every page is committed. The run's figures travel with each
+``NEWS_ARCHIVE_*`` settings; the crawl's writer thread sends each call over a pipe and waits for its answer,
+so batches stay bounded (one in flight, as before) and the crawl's close still waits until every page is
+committed. The run's figures travel with each
 call both ways, and errors come back as the exceptions they were.
 
 A killed crawl loses nothing committed: every batch is its own transaction in the child. The child dies with

@@ -53,7 +53,7 @@ def command(
     Run exactly one writer per archive, on the machine that holds the SQLite file. Ctrl-C or SIGTERM stops it
     after the batch in hand is committed; a killed writer loses nothing (the next one re-ingests that batch).
     """
-    # Scrapy-dependent: imported only when the command runs, so other commands start fast.
+    # The ingest path (extraction, SQLite): imported only when the command runs, so other commands start fast.
     from crawler.distributed.writer import ArchiveSink, PageWriter
 
     try:

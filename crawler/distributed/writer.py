@@ -23,7 +23,8 @@ from archive.fetch_state import FetchState
 from archive.ingest import Ingestor, IngestResult, Outcome, default_extractor, run_extraction
 from archive.page import Page
 from archive.profiles import Profiles, load_profiles, with_profiles
-from archive.profiles import stored as stored_profiles
+from archive.profiles import stored_at as stored_profiles_at
+from crawler.archive_writer import ARTICLE_STATUSES, to_page
 from crawler.distributed.pagequeue import (
     DEFAULT_BATCH_SIZE,
     BadPageEntry,
@@ -31,7 +32,6 @@ from crawler.distributed.pagequeue import (
     decode_item,
     page_from_item,
 )
-from crawler.pipelines import ARTICLE_STATUSES, to_page
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class ArchiveSink:
         self._pool: Any = None
         self.jobs = max(1, jobs)
         try:
-            profiles = load_profiles(profile) if profile else _archive_profiles(db_path)
+            profiles = load_profiles(profile) if profile else stored_profiles_at(db_path)
             self.extractor = with_profiles(default_extractor, profiles)
             if jobs > 1:
                 # Extraction is most of a writer's time and needs no database: run it on several cores. The
@@ -193,22 +193,6 @@ class ArchiveSink:
 
 
 _process_extractor: Callable[[Page], Any] | None = None
-
-
-def _archive_profiles(db_path: str) -> Profiles:
-    """The profiles the archive keeps, read before the extraction pool starts (no child inherits a
-    connection); none for an archive that does not exist yet."""
-    from pathlib import Path
-
-    from archive.db import connect
-
-    if not Path(db_path).exists():
-        return Profiles()
-    conn = connect(db_path, readonly=True)
-    try:
-        return stored_profiles(conn)
-    finally:
-        conn.close()
 
 
 def _init_extract_process(profiles: Profiles) -> None:
