@@ -27,7 +27,7 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import defer, task, threads
 from twisted.python.threadpool import ThreadPool
 
@@ -35,9 +35,10 @@ from archive import runs
 from archive.article import Article
 from archive.errors import ArchiveLocked
 from archive.fetch_state import FetchState
-from archive.ingest import Outcome, run_extraction
+from archive.ingest import Outcome, default_extractor, run_extraction
 from archive.page import Page
 from archive.profiles import stored_at as stored_profiles_at
+from archive.profiles import with_profiles
 from crawler.archive_writer import ARTICLE_STATUSES as ARTICLE_STATUSES  # re-exported, as before the split
 from crawler.archive_writer import ArchiveWriter, RunReport, extract_all, to_page
 from crawler.profiles import ProfileExtractor, Profiles
@@ -149,8 +150,6 @@ class ArchivePipeline(ArchiveWriter):
                 self.report.error = str(exc)
                 logger.error("%s", exc)
                 self._failed = self._refused = "locked"
-                from scrapy.utils.defer import deferred_from_coro
-
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="locked"))
                 return
             self.lock_held = True  # the writer (this process's thread or the writer process) opens under it
@@ -170,8 +169,6 @@ class ArchivePipeline(ArchiveWriter):
             if profiles is not None:
                 self._local_extractor = self._extractor_with(profiles)
                 self._local_profiles = profiles
-        from scrapy.utils.defer import deferred_from_coro
-
         deferred_from_coro(self._open_writer())
         self._timer = task.LoopingCall(self._tick)
         self._timer.start(max(self.batch_seconds / 2, 0.1), now=False)
@@ -185,12 +182,7 @@ class ArchivePipeline(ArchiveWriter):
                 self._remote.stop()
                 self._remote = None
             self.report.error = str(exc)
-            self._failed = f"{type(exc).__name__}: {exc}"
-            logger.error("archive could not be opened: %s", exc)
-            self._resume(force=True)
-            from scrapy.utils.defer import deferred_from_coro
-
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+            self._stop_crawl("archive could not be opened", exc)
             return
         finally:
             self._opening = False
@@ -211,9 +203,6 @@ class ArchivePipeline(ArchiveWriter):
         return self._remote is not None and self.share_extraction and self.extract_processes == 0
 
     def _extractor_with(self, profiles: Profiles) -> Callable[[Page], Article]:
-        from archive.ingest import default_extractor
-        from archive.profiles import with_profiles
-
         extractor: Callable[[Page], Article] = with_profiles(
             self.base_extractor or default_extractor, profiles
         )
@@ -257,8 +246,6 @@ class ArchivePipeline(ArchiveWriter):
         """Write the buffer in the background, unless a batch is being written: that write's loop takes the
         buffer next."""
         if not self._flush_lock.locked and not self._failed:
-            from scrapy.utils.defer import deferred_from_coro
-
             deferred_from_coro(self._flush())
 
     async def _flush(self) -> None:
@@ -279,12 +266,7 @@ class ArchivePipeline(ArchiveWriter):
                 try:
                     listing_states = await pending
                 except Exception as exc:  # the archive cannot be written: stop the crawl, report it
-                    self._failed = f"{type(exc).__name__}: {exc}"
-                    logger.error("archive write failed: %s", self._failed)
-                    self._resume(force=True)
-                    from scrapy.utils.defer import deferred_from_coro
-
-                    deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+                    self._stop_crawl("archive write failed", exc)
                     return
                 spider = self.crawler.spider
                 for state in listing_states:
@@ -294,6 +276,13 @@ class ArchivePipeline(ArchiveWriter):
                     break
         finally:
             self._flush_lock.release()
+
+    def _stop_crawl(self, what: str, exc: Exception) -> None:
+        """The archive cannot be opened or written: log it, let waiting downloads go, close the spider."""
+        self._failed = f"{type(exc).__name__}: {exc}"
+        logger.error("%s: %s", what, self._failed)
+        self._resume(force=True)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
 
     # -- back-pressure and shared extraction (reactor side) ---------------------------------------------
 
