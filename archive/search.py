@@ -40,6 +40,7 @@ from archive.simplified import (
     nfkc,
     nfkc_each_char,
     nfkc_uncached,
+    table_lookup,
     to_simplified,
     to_simplified_uncached,
 )
@@ -181,17 +182,12 @@ def _class_table() -> np.ndarray:
     return classes
 
 
+def _class_of(char: str) -> int:
+    return _CJK_CHAR if _CJK_RUN.match(char) else _WORD if char.isalnum() else _SEPARATOR
+
+
 def _classes(codes: np.ndarray) -> np.ndarray:
-    table = _class_table()
-    if int(codes.max()) < TABLE_END:
-        return table[codes]
-    classes = table[np.minimum(codes, TABLE_END - 1)]
-    beyond = np.flatnonzero(codes >= TABLE_END)
-    classes[beyond] = [
-        _CJK_CHAR if _CJK_RUN.match(chr(c)) else _WORD if chr(c).isalnum() else _SEPARATOR
-        for c in codes[beyond].tolist()
-    ]
-    return classes
+    return table_lookup(_class_table(), codes, _class_of)
 
 
 def _joined_tokens(folded: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -113,15 +114,16 @@ def nfkc_each_char(text: str) -> str:
     return _nfkc_changes().sub(_single_char_nfkc, text)
 
 
+def to_simplified_uncached(text: str) -> str:
+    """``text`` converted by OpenCC ``t2s``; for pieces of a text (a line, a character), which would push
+    whole texts out of :func:`to_simplified`'s cache."""
+    return str(converter().convert(text))
+
+
 @lru_cache(maxsize=_REMEMBERED)
 def to_simplified(text: str) -> str:
-    """``text`` converted by OpenCC ``t2s``."""
-    return str(converter().convert(text))
-
-
-def to_simplified_uncached(text: str) -> str:
-    """:func:`to_simplified` without the cache, for pieces of a text (a line, a character)."""
-    return str(converter().convert(text))
+    """``text`` converted by OpenCC ``t2s``, the last few texts remembered."""
+    return to_simplified_uncached(text)
 
 
 # Code points below this are looked up in tables (:func:`alnum_table`, and dedup's and the search index's own):
@@ -154,12 +156,17 @@ def code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def alnum_mask(codes: np.ndarray) -> np.ndarray:
-    """``chr(c).isalnum()`` for each code point of ``codes``."""
-    table = alnum_table()
+def table_lookup(table: np.ndarray, codes: np.ndarray, beyond: Callable[[str], Any]) -> np.ndarray:
+    """``table[c]`` for each code point ``c`` of ``codes``, and ``beyond(chr(c))`` for the rare one at or
+    above :data:`TABLE_END`, past the table's end."""
     if not codes.size or int(codes.max()) < TABLE_END:
         return table[codes]
-    mask = table[np.minimum(codes, TABLE_END - 1)]
-    beyond = np.flatnonzero(codes >= TABLE_END)
-    mask[beyond] = [chr(c).isalnum() for c in codes[beyond].tolist()]
-    return mask
+    out = table[np.minimum(codes, TABLE_END - 1)]
+    far = np.flatnonzero(codes >= TABLE_END)
+    out[far] = [beyond(chr(c)) for c in codes[far].tolist()]
+    return out
+
+
+def alnum_mask(codes: np.ndarray) -> np.ndarray:
+    """``chr(c).isalnum()`` for each code point of ``codes``."""
+    return table_lookup(alnum_table(), codes, str.isalnum)
