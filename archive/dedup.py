@@ -211,6 +211,9 @@ def _signature(hashes: np.ndarray, size: int) -> list[int]:
     return out
 
 
+_LOW_HALF = struct.Struct("<i")
+
+
 def band_keys(signature: list[int], config: DedupConfig = DEFAULT_CONFIG) -> list[tuple[int, int]]:
     """(band number, signed 32-bit hash of the band's rows) for each band of the signature.
 
@@ -219,16 +222,9 @@ def band_keys(signature: list[int], config: DedupConfig = DEFAULT_CONFIG) -> lis
     """
     if len(signature) < config.signature_size:
         return []
-    return _band_keys(np.array(signature[: config.signature_size], dtype="<u8").tobytes(), config)
-
-
-_LOW_HALF = struct.Struct("<i")
-
-
-def _band_keys(packed: bytes, config: DedupConfig) -> list[tuple[int, int]]:
-    """:func:`band_keys` of a signature given as its little-endian uint64 bytes."""
+    packed = struct.pack(f"<{config.signature_size}Q", *signature[: config.signature_size])
     width = 8 * config.rows_per_band
-    blake2b, low_half = hashlib.blake2b, _LOW_HALF.unpack_from
+    blake2b, low_half = hashlib.blake2b, _LOW_HALF.unpack_from  # looked up once, not per band
     # Each key: the low half of the band's 64-bit BLAKE2b value, the one release 0.1 stored (the v2
     # migration keeps its bands this way).
     return [
@@ -295,8 +291,7 @@ def fingerprint(title: str | None, body: str | None, config: DedupConfig = DEFAU
         return Fingerprint(chash, norm_body, frozenset(), ())
     hashes = _shingle_hashes(norm_body, config.shingle_size, codes)
     hashes.flags.writeable = False  # kept in the (frozen) Fingerprint
-    signature = _signature(hashes, config.signature_size)
-    bands = tuple(_band_keys(struct.pack(f"<{len(signature)}Q", *signature), config))
+    bands = tuple(band_keys(_signature(hashes, config.signature_size), config))
     return Fingerprint(chash, norm_body, hashes, bands)
 
 
