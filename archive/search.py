@@ -146,10 +146,7 @@ def tokens(text: str) -> list[str]:
     """The tokens of already folded text: CJK bigrams (a lone CJK character as itself) and whole words."""
     out: list[str] = []
     for segment in _SEGMENT.findall(text):
-        if len(segment) > 1 and _CJK_RUN.fullmatch(segment):
-            out.extend(map(add, segment, segment[1:]))
-        else:
-            out.append(segment)
+        out.extend(_segment_tokens(segment))
     return out
 
 
