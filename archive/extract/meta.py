@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from archive.extract.credits import CREDIT_LABELS, RESPONSIBLE_EDITOR_LABELS, credit_role
-from archive.extract.text import clean
+from archive.extract.text import clean, remembered_up_to
 
 SOURCE_LABELS = (
     "文章来源 文章來源 信息来源 信息來源 新闻来源 新聞來源 消息来源 消息來源 资料来源 資料來源 稿件来源 稿件來源 "
@@ -309,29 +309,17 @@ def with_offset(iso: str | None, offset: str) -> str | None:
     return iso + offset
 
 
-# Lines up to this long are remembered once parsed: the same metadata lines are read by several steps of one
-# extraction (the metadata, the title and the body steps) and recur across a site's pages. Longer ones are
-# prose, and not worth the memory.
-_MEMO_MAX_LEN = 300
-
-
-def parse_fields_line(line: str) -> tuple[Found, ...]:
-    """The labelled fields of one line, each value cut at the next label, separator or date."""
-    return _parse_fields_memo(line) if len(line) <= _MEMO_MAX_LEN else _parse_fields(line)
-
-
-@lru_cache(maxsize=4096)
-def _parse_fields_memo(line: str) -> tuple[Found, ...]:
-    return _parse_fields(line)
-
-
 # What every label match needs besides the label: a colon or slash after it, or (_LABEL_RE's other separators)
 # one of these words before a space or a number. A line without any holds no field: one quick scan settles
 # most prose lines instead of the two label scans.
 _FIELD_POSSIBLE = re.compile(r"[:：/／]|记者|記者|编辑|編輯|阅读|閱讀|浏览|瀏覽|点击|點擊|人气|人氣")
 
 
-def _parse_fields(line: str) -> tuple[Found, ...]:
+# The same metadata lines are read by several steps of one extraction (the metadata, the title and the body
+# steps) and recur across a site's pages; lines longer than 300 characters are prose.
+@remembered_up_to(300, maxsize=4096)
+def parse_fields_line(line: str) -> tuple[Found, ...]:
+    """The labelled fields of one line, each value cut at the next label, separator or date."""
     if not _FIELD_POSSIBLE.search(line):
         return ()
     labels = list(_LABEL_RE.finditer(line))

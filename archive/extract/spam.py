@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from archive.extract.text import collapse
+from archive.extract.text import collapse, remembered_up_to
 
 # Seed vocabulary, Simplified and Traditional. Shape and placement do the generalising; these only confirm.
 _TERMS = (
@@ -78,18 +78,10 @@ _CSS_HIDING = tuple(
 _SIMPLE_SELECTOR = re.compile(r"^\s*(?:[a-z0-9]*)?([.#])([\w-]+)\s*$", re.I)
 
 
+# A line is judged by several stages (title, lines, hidden blocks): remembered. A whole page's text (read once
+# per page, and up to megabytes) is not: 8192 of them would hold gigabytes.
+@remembered_up_to(400, maxsize=8192)
 def term_hits(text: str) -> int:
-    # A line is judged by several stages (title, lines, hidden blocks): remembered. A whole page's text (read
-    # once per page, and up to megabytes) is not: 8192 of them would hold gigabytes.
-    return _term_hits_memo(text) if len(text) <= 400 else _term_hits(text)
-
-
-@lru_cache(maxsize=8192)
-def _term_hits_memo(text: str) -> int:
-    return _term_hits(text)
-
-
-def _term_hits(text: str) -> int:
     hits = len(_TERM_RE.findall(text))
     if _may_hold_latin_terms(text):
         hits += len(_LATIN_TERM_RE.findall(text))

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # Every kind of space a page uses for layout: NBSP, ideographic space (full-width indent), thin spaces, ZWSP.
 _SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
@@ -71,3 +76,23 @@ def looks_binary(data: bytes) -> bool:
 
 
 count_punct = punct_count
+
+
+def remembered_up_to(max_len: int, maxsize: int) -> Callable[[Callable[[str], T]], Callable[[str], T]]:
+    """Remember a function of one text for texts of up to ``max_len`` characters (the last ``maxsize``).
+
+    For what several steps of one extraction ask of the same short line (a metadata line, a link's text),
+    which also recurs across a site's pages. Longer texts (paragraphs, a whole page) are computed each time:
+    remembering them would hold megabytes for no repeat.
+    """
+
+    def decorate(func: Callable[[str], T]) -> Callable[[str], T]:
+        memo = lru_cache(maxsize=maxsize)(func)
+
+        @wraps(func)
+        def call(text: str) -> T:
+            return memo(text) if len(text) <= max_len else func(text)
+
+        return call
+
+    return decorate
