@@ -15,8 +15,14 @@ of the raw size instead of 18% with zlib, at a fifth of zlib's CPU time (docs/be
   dictionary.
 - ``codec = 'zlib'`` (archives from release 0.1) and ``'identity'`` (bodies that do not shrink): read as ever.
 
-A host's dictionary is replaced by the page at hand when it no longer halves that page's compressed size
-(the site's templates changed, or the host serves unrelated pages); bodies under 1 KiB or over 2 MiB never become dictionaries.
+A host's dictionary is judged by the bytes it saves (:meth:`PayloadWriter._pack`). One that halves a page's
+compressed size serves; one that saves almost nothing (the site was redesigned) is replaced by the page at hand
+at once. In between (short pages, or pages mostly of text: the template is a small part of each) a page would
+not serve better as a dictionary, and replacing it on every such page cost four compressions and a new
+compressor per page while storing every page alone: so the dictionary is replaced only when an earlier page
+that it served that poorly, tried on the page at hand, does clearly better (a new template, seen twice). Once
+judged, a dictionary is trusted without comparison for pages it compresses about as well as the last judged one.
+Bodies under 1 KiB or over 2 MiB never become dictionaries.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import hashlib
 import sqlite3
 import zlib
 from collections import OrderedDict
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import zstandard
@@ -33,8 +40,16 @@ import zstandard
 ZSTD_LEVEL = 3
 # A dictionary page is compressed once for every page that refers to it: a stronger level pays.
 DICT_LEVEL = 9
-# The dictionary is kept while a page compressed with it is at most this fraction of it compressed alone.
+# A dictionary serves well when a page compressed with it is at most this fraction of it compressed alone.
 DICT_GAIN = 0.5
+# Above this fraction it saves almost nothing: the page at hand replaces it at once.
+DICT_USELESS = 0.9
+# An earlier poorly served page replaces the dictionary when, tried on the page at hand, it gives at most this
+# fraction of what the dictionary gives.
+CANDIDATE_GAIN = 0.75
+# A page compressing with the dictionary to at most this multiple of the last judged page's ratio (compressed
+# size / raw size) is stored without comparison.
+TRUSTED_SLACK = 1.25
 # With a dictionary a page this small (as a fraction of its raw size) needs no comparison.
 SURELY_GOOD = 0.10
 # Bodies smaller than this are compressed alone and never serve as a dictionary (robots.txt, stubs, errors);
@@ -118,6 +133,18 @@ def _alone_or_identity(body: bytes, packed: bytes) -> tuple[str, bytes]:
     return ("zstd", packed) if len(packed) < len(body) else ("identity", body)
 
 
+@dataclass
+class _HostDictionary:
+    """A host's dictionary as the writer judges it (see the module doc)."""
+
+    digest: str
+    compressor: zstandard.ZstdCompressor
+    # Compressed / raw size of the last page judged with it; None until one was judged.
+    trusted_ratio: float | None = None
+    # The last page it served poorly (saved some bytes, did not halve), to try as its replacement.
+    candidate: bytes | None = None
+
+
 class PayloadWriter:
     """Stores bodies in one archive, compressed against their host's dictionary page.
 
@@ -129,8 +156,8 @@ class PayloadWriter:
         self.conn = conn
         self._alone = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
         self._dict_alone = zstandard.ZstdCompressor(level=DICT_LEVEL)
-        # host -> (dictionary digest, compressor with it); None: the host has no dictionary yet.
-        self._hosts: OrderedDict[str, tuple[str, zstandard.ZstdCompressor] | None] = OrderedDict()
+        # host -> its dictionary; None: the host has no dictionary yet.
+        self._hosts: OrderedDict[str, _HostDictionary | None] = OrderedDict()
 
     def forget(self) -> None:
         self._hosts.clear()
@@ -153,20 +180,45 @@ class PayloadWriter:
         current = self._dictionary(host)
         alone: bytes | None = None
         if current is not None:
-            with_dict = current[1].compress(body)
-            if len(with_dict) <= SURELY_GOOD * len(body):
-                return "zstd", with_dict, current[0], None
+            with_dict = current.compressor.compress(body)
+            ratio = len(with_dict) / len(body)
+            trusted = current.trusted_ratio
+            if ratio <= SURELY_GOOD or (
+                trusted is not None and ratio <= trusted * TRUSTED_SLACK and len(with_dict) < len(body)
+            ):
+                return "zstd", with_dict, current.digest, None
             alone = self._alone.compress(body)
             if len(with_dict) <= DICT_GAIN * len(alone):
-                return "zstd", with_dict, current[0], None
+                current.trusted_ratio = ratio
+                return "zstd", with_dict, current.digest, None
+            if len(with_dict) <= DICT_USELESS * len(alone):
+                if len(body) > MAX_DICT_BODY:
+                    return "zstd", with_dict, current.digest, None
+                if not self._candidate_serves(current, body, with_dict):
+                    current.candidate = body
+                    return "zstd", with_dict, current.digest, None
         if len(body) > MAX_DICT_BODY:
             return (*_alone_or_identity(body, alone or self._alone.compress(body)), None, None)
         # This page becomes the host's dictionary: stored alone, at the dictionary level.
-        self._hosts[host] = (digest, zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_raw_dict(body)))
+        self._hosts[host] = _HostDictionary(digest, _compressor_with(body))
         self._trim()
         return (*_alone_or_identity(body, self._dict_alone.compress(body)), None, host)
 
-    def _dictionary(self, host: str) -> tuple[str, zstandard.ZstdCompressor] | None:
+    @staticmethod
+    def _candidate_serves(current: _HostDictionary, body: bytes, with_dict: bytes) -> bool:
+        """Whether the page ``current`` last served poorly does clearly better on ``body`` than ``current``.
+        When it does not, the host's pages share little beyond what ``current`` holds: ``current`` is
+        trusted from now on for pages it compresses as well as this one (unless a page proved it better)."""
+        if current.candidate is None:
+            return False
+        with_candidate = _compressor_with(current.candidate).compress(body)
+        if len(with_candidate) <= CANDIDATE_GAIN * len(with_dict):
+            return True
+        if current.trusted_ratio is None:
+            current.trusted_ratio = len(with_dict) / len(body)
+        return False
+
+    def _dictionary(self, host: str) -> _HostDictionary | None:
         if host in self._hosts:
             self._hosts.move_to_end(host)
             return self._hosts[host]
@@ -175,8 +227,7 @@ class PayloadWriter:
         ).fetchone()
         found = None
         if row is not None:
-            body = _decompress_alone(row[1], row[2])
-            found = (row[0], zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_raw_dict(body)))
+            found = _HostDictionary(row[0], _compressor_with(_decompress_alone(row[1], row[2])))
         self._hosts[host] = found
         self._trim()
         return found
@@ -184,3 +235,7 @@ class PayloadWriter:
     def _trim(self) -> None:
         while len(self._hosts) > _HOSTS_CACHED:
             self._hosts.popitem(last=False)
+
+
+def _compressor_with(dictionary: bytes) -> zstandard.ZstdCompressor:
+    return zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=_raw_dict(dictionary))

@@ -142,3 +142,44 @@ def test_a_huge_body_is_stored_alone_and_never_becomes_a_dictionary(conn: sqlite
     # The host's next ordinary page still becomes its dictionary.
     first = writer.put(portal_page(1), "http://www.a.gov.cn/n/1.html")
     assert rows(conn, "SELECT dict_for FROM payloads WHERE digest = ?", first) == [("www.a.gov.cn",)]
+
+
+def text_page(seed: int, template: str = "") -> bytes:
+    """A short page that is mostly its own text: a small template around 600 random CJK characters."""
+    rng = random.Random(seed)
+    text = "".join(chr(0x4E00 + rng.randrange(3000)) for _ in range(600))
+    return f"<html><head>{template}<title>稿件{seed}</title></head><body><p>{text}</p></body></html>".encode()
+
+
+def test_pages_of_unique_text_keep_their_hosts_dictionary(conn: sqlite3.Connection) -> None:
+    # The dictionary saves these pages only the template's bytes (it does not halve them), and no later page
+    # would do better: it must not be replaced by every page, which stored every page alone.
+    writer = PayloadWriter(conn)
+    bodies = [text_page(i, template=STYLE[:600]) for i in range(40)]
+    digests = [writer.put(b, f"http://www.a.gov.cn/n/{i}.html") for i, b in enumerate(bodies)]
+    assert rows(conn, "SELECT digest FROM payloads WHERE dict_for IS NOT NULL") == [(digests[0],)]
+    assert rows(conn, "SELECT count(*) FROM payloads WHERE dict = ?", digests[0]) == [(39,)]
+    alone = sum(len(zstandard.ZstdCompressor(level=3).compress(b)) for b in bodies[1:])
+    (stored,) = rows(conn, "SELECT sum(length(data)) FROM payloads WHERE dict IS NOT NULL")[0]
+    assert stored < alone * 0.95
+    for digest, body in zip(digests, bodies, strict=True):
+        assert read_payload(conn, digest) == body
+
+
+def test_a_new_template_seen_twice_replaces_a_dictionary_that_serves_it_poorly(
+    conn: sqlite3.Connection,
+) -> None:
+    writer = PayloadWriter(conn)
+    old_dict = writer.put(text_page(1, template=STYLE[:600]), "http://www.a.gov.cn/n/1.html")
+    # The site adds a large navigation block: the old dictionary still saves the small template, no more.
+    new_template = STYLE[:600] + NAV
+    first_new = writer.put(text_page(2, template=new_template), "http://www.a.gov.cn/n/2.html")
+    assert rows(conn, "SELECT dict, dict_for FROM payloads WHERE digest = ?", first_new) == [(old_dict, None)]
+    second_new = writer.put(text_page(3, template=new_template), "http://www.a.gov.cn/n/3.html")
+    assert rows(conn, "SELECT dict, dict_for FROM payloads WHERE digest = ?", second_new) == [
+        (None, "www.a.gov.cn")
+    ]
+    later = writer.put(text_page(4, template=new_template), "http://www.a.gov.cn/n/4.html")
+    assert rows(conn, "SELECT dict FROM payloads WHERE digest = ?", later) == [(second_new,)]
+    for digest, seed in ((first_new, 2), (second_new, 3), (later, 4)):
+        assert read_payload(conn, digest) == text_page(seed, template=new_template)
