@@ -31,6 +31,9 @@ def _first_chars(items: list[tuple[object, object]]) -> set[str]:
     if op is sre_parse.BRANCH:
         assert isinstance(arg, tuple)
         return set().union(*(_first_chars(list(alt)) for alt in arg[1]))
+    if op is sre_parse.IN:  # a class of single characters
+        assert isinstance(arg, list) and all(kind is sre_parse.LITERAL for kind, _ in arg)
+        return {chr(code) for _, code in arg}
     raise AssertionError(f"a pattern that starts with {op}: extend _first_chars")
 
 
@@ -40,6 +43,13 @@ def test_boiler_word_check_lists_every_first_character() -> None:
     listed = set(body._BOILER_WORD_FIRST.pattern.strip("[]"))
     assert listed == firsts
     assert body._BOILER_WORD_FIRST.flags == pattern.flags  # the same case folding
+
+
+def test_field_check_lists_every_first_character() -> None:
+    pattern = meta._FIELD_POSSIBLE
+    firsts = _first_chars(list(sre_parse.parse(pattern.pattern, pattern.flags)))
+    assert set(meta._FIELD_FIRST.pattern.strip("[]")) == firsts
+    assert meta._FIELD_FIRST.flags == pattern.flags
 
 
 BOILER_WORDS = [
@@ -120,6 +130,7 @@ LABEL_PIECES = [
 @given(st.lists(st.sampled_from(LABEL_PIECES), max_size=8))
 def test_field_checks_never_hide_a_label(pieces: list[str]) -> None:
     line = "".join(pieces)
+    assert meta._field_possible(line) == bool(meta._FIELD_POSSIBLE.search(line))
     if not meta._FIELD_POSSIBLE.search(line):
         assert not meta._LABEL_RE.search(line) and not meta._GLUED_LABEL_RE.search(line)
         assert meta.parse_fields_line(line) == ()

@@ -136,9 +136,11 @@ def best_node(
     cjk: bool,
     scores: dict[Any, float] | None = None,
     own: dict[Any, float] | None = None,
+    lengths: TextLengths | None = None,
 ) -> tuple[Any, float]:
     """The content block and its score; ``scores`` and ``own`` as score_blocks gives them, when the caller
-    has them already."""
+    has them already; ``lengths`` the text lengths measured so far (of the same, unchanged tree)."""
+    measure = lengths if lengths is not None else TextLengths()
     if scores is None or own is None:
         own = {}
         scores = score_blocks(all_lines, cjk, own)
@@ -149,7 +151,7 @@ def best_node(
     for node, score in ranked:
         if score <= best_score:
             break  # a node's final score never exceeds its score: none further down can win
-        tl = _text_len(node)
+        tl = measure[node]
         final = score * (1.0 - link_density(node, tl))
         if tag_of(node) in ("body", "html"):
             final *= 0.5
@@ -160,7 +162,7 @@ def best_node(
         if final > best_score:
             best, best_score = node, final
     if best is not None:
-        best = _widen(best, own)
+        best = _widen(best, own, measure)
     return best, best_score
 
 
@@ -183,7 +185,7 @@ def _document_order(elements: Any) -> list[Any]:
     return sorted(elements, key=key)
 
 
-def _widen(node: Any, own: dict[Any, float]) -> Any:
+def _widen(node: Any, own: dict[Any, float], measure: TextLengths) -> Any:
     """Climb to an ancestor that holds much more article text (bodies split over many sibling blocks).
 
     Decayed scores favour the block holding the most paragraphs directly; a story cut into twenty
@@ -228,7 +230,7 @@ def _widen(node: Any, own: dict[Any, float]) -> Any:
             continue
         if (
             parent_total >= 1.35 * best_total
-            and link_density(parent, _text_len(parent)) < 0.15
+            and link_density(parent, measure[parent]) < 0.15
             and not _in_comments(parent)
         ):
             best, best_total = parent, parent_total
@@ -264,7 +266,7 @@ def _in_comments(node: Any) -> bool:
     return False
 
 
-def is_boiler_container(el: Any, protect: Any) -> bool:
+def is_boiler_container(el: Any, protect: Any, lengths: TextLengths | None = None) -> bool:
     """A container inside the content that is furniture: hinted by class/id, or a list of links."""
     tag = tag_of(el)
     if tag in ("nav", "aside", "footer", "form"):
@@ -278,7 +280,7 @@ def is_boiler_container(el: Any, protect: Any) -> bool:
     if tag in ("ul", "ol", "table", "dl", "div") and len(el) >= 3:
         links = el.findall(".//a")
         if len(links) >= 3:
-            tl = _text_len(el)
+            tl = lengths[el] if lengths is not None else _text_len(el)
             if tl and link_density(el, tl) > 0.6:
                 return True
     return False
@@ -306,7 +308,9 @@ def is_boiler_line(text: str) -> bool:
     return False
 
 
-def content_blocks(node: Any, cjk: bool, extra_skip: Any = None) -> list[Block]:
+def content_blocks(
+    node: Any, cjk: bool, extra_skip: Any = None, lengths: TextLengths | None = None
+) -> list[Block]:
     """Paragraphs, headings and images of the content node, in order, furniture removed."""
 
     def skip(el: Any) -> bool:
@@ -316,7 +320,7 @@ def content_blocks(node: Any, cjk: bool, extra_skip: Any = None) -> list[Block]:
         if tag == "figcaption":
             return True  # captions belong to the image, not to the text
         if tag in BLOCK_TAGS or tag in ("span", "a", "font"):
-            return is_boiler_container(el, node)
+            return is_boiler_container(el, node, lengths)
         return False
 
     out: list[Block] = []
@@ -354,7 +358,12 @@ def image_src(img: Any) -> str | None:
 
 
 def siblings_like(
-    node: Any, scores_node: float, all_lines: list[Line], cjk: bool, scores: dict[Any, float] | None = None
+    node: Any,
+    scores_node: float,
+    all_lines: list[Line],
+    cjk: bool,
+    scores: dict[Any, float] | None = None,
+    lengths: TextLengths | None = None,
 ) -> list[Any]:
     """Siblings of the content node that carry article text as well (split bodies)."""
     parent = node.getparent()
@@ -371,8 +380,8 @@ def siblings_like(
             continue
         s = scores.get(sib, 0.0)
         if s >= max(10.0, 0.25 * scores_node):
-            tl = _text_len(sib)
-            if link_density(sib, tl) < 0.2 and not is_boiler_container(sib, node):
+            tl = lengths[sib] if lengths is not None else _text_len(sib)
+            if link_density(sib, tl) < 0.2 and not is_boiler_container(sib, node, lengths):
                 out.append(sib)
     return out
 
@@ -453,7 +462,7 @@ def _first_of_run(container: Any, cjk: bool, holding: Any = None, lengths: TextL
     return None
 
 
-def first_post(node: Any, cjk: bool) -> Any:
+def first_post(node: Any, cjk: bool, lengths: TextLengths | None = None) -> Any:
     """When the content is a run of alike posts (a blog's latest posts, a thread), the first post.
 
     The page's own title, byline and date belong to the post on top; the longest one is usually an
@@ -461,7 +470,8 @@ def first_post(node: Any, cjk: bool) -> Any:
     """
     queue = [(node, 0)]
     visited = 0
-    lengths = TextLengths()  # a child measured here is the next container looked at
+    if lengths is None:
+        lengths = TextLengths()  # a child measured here is the next container looked at
     while queue and visited < 80:  # bounded work on pages with huge content blocks
         el, depth = queue.pop(0)
         visited += 1

@@ -313,6 +313,15 @@ def with_offset(iso: str | None, offset: str) -> str | None:
 # one of these words before a space or a number. A line without any holds no field: one quick scan settles
 # most prose lines instead of the two label scans.
 _FIELD_POSSIBLE = re.compile(r"[:：/／]|记者|記者|编辑|編輯|阅读|閱讀|浏览|瀏覽|点击|點擊|人气|人氣")
+# The characters _FIELD_POSSIBLE's matches start with. A pattern whose alternatives do not all open with a
+# literal is tried at every position; this class is found by the engine's quick scan, and the full pattern
+# is then tried from where it first occurs (most prose lines hold none).
+_FIELD_FIRST = re.compile(r"[:：/／记記编編阅閱浏瀏点點人]")
+
+
+def _field_possible(line: str) -> bool:
+    first = _FIELD_FIRST.search(line)
+    return first is not None and _FIELD_POSSIBLE.search(line, first.start()) is not None
 
 
 # The same metadata lines are read by several steps of one extraction (the metadata, the title and the body
@@ -320,7 +329,7 @@ _FIELD_POSSIBLE = re.compile(r"[:：/／]|记者|記者|编辑|編輯|阅读|閱
 @remembered_up_to(300, maxsize=4096)
 def parse_fields_line(line: str) -> tuple[Found, ...]:
     """The labelled fields of one line, each value cut at the next label, separator or date."""
-    if not _FIELD_POSSIBLE.search(line):
+    if not _field_possible(line):
         return ()
     labels = list(_LABEL_RE.finditer(line))
     taken = [(m.start(), m.end()) for m in labels]

@@ -122,10 +122,12 @@ def classify(
     cjk: bool,
     url: str | None,
     teaser_lines: int,
+    lengths: TextLengths | None = None,
 ) -> str:
     body_len = len("".join(body.split()))
     long_enough = body_len >= (80 if cjk else 250)
-    lengths = TextLengths()
+    if lengths is None:
+        lengths = TextLengths()
     page_links = headline_links(root, cjk, lengths) if root is not None else 0
     # Runs of teasers are only looked for where a listing is plausible: a short "body", or links in it.
     plausible = body_len < (1500 if cjk else 4000) or (
@@ -139,8 +141,9 @@ def classify(
         dated = len(DATE_RE.findall(" ".join(node.itertext())[:20000])) if inner >= 6 else 0
         # Teasers: many headline links inside the content and a date beside most of them.
         longest = max((len(p) for p in body.split("\n\n")), default=0)
-        text_len = len("".join("".join(node.itertext()).split())) or 1
-        link_len = sum(len("".join("".join(a.itertext()).split())) for a in node.iter("a"))
+        # The same counts as joining the texts (XPath string() is the element's text nodes joined).
+        text_len = lengths[node] or 1
+        link_len = sum(lengths[a] for a in node.iter("a"))
         teaser_like = link_len / text_len >= 0.3 or longest < (150 if cjk else 300)
         if inner >= 8 and teaser_like and (dated >= inner // 2 or teaser_lines >= 6):
             return "listing"

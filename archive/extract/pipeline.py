@@ -16,7 +16,7 @@ from archive.extract import lang as lang_mod
 from archive.extract import meta as meta_mod
 from archive.extract import spam as spam_mod
 from archive.extract.decode import decode
-from archive.extract.dom import JUNK_TAGS, MAX_CHARS, Line, absolute, lines, parse
+from archive.extract.dom import JUNK_TAGS, MAX_CHARS, Line, TextLengths, absolute, lines, parse
 from archive.extract.facts import in_fact_cell
 from archive.extract.pagetype import classify
 from archive.extract.sanitize import caption_for, render
@@ -294,23 +294,29 @@ def run(page: Page, parser_version: str) -> Article:
         _remove_keep_tail(h)
     etree.strip_elements(root, *JUNK_TAGS, with_tail=False)
     _mark_hidden_spam(root, head, page_host, spam)
+    # The tree is not changed from here on: each element's text is measured once, for every step.
+    lengths = TextLengths()
 
     all_lines = list(lines(root))
     page_text = " ".join(line.text for line in all_lines)
     cjk = is_cjk(page_text)
     own_scores: dict[Any, float] = {}
     block_scores = body_mod.score_blocks(all_lines, cjk, own_scores)  # scored once, read by both steps
-    node, score = body_mod.best_node(all_lines, cjk, block_scores, own_scores)
+    node, score = body_mod.best_node(all_lines, cjk, block_scores, own_scores, lengths)
     # A run of alike posts (blog front pages, threads): the first post is the page's own.
-    post = body_mod.first_post(node, cjk) if node is not None else None
+    post = body_mod.first_post(node, cjk, lengths) if node is not None else None
     if post is not None:
         node = post
         nodes = [node]  # its sibling posts are other articles, not the rest of this one
     else:
-        nodes = body_mod.siblings_like(node, score, all_lines, cjk, block_scores) if node is not None else []
+        nodes = (
+            body_mod.siblings_like(node, score, all_lines, cjk, block_scores, lengths)
+            if node is not None
+            else []
+        )
     blocks: list[body_mod.Block] = []
     for n in nodes:
-        blocks.extend(body_mod.content_blocks(n, cjk))
+        blocks.extend(body_mod.content_blocks(n, cjk, lengths=lengths))
     article_text = " ".join(b.text for b in blocks)
 
     # Keyword lines injected into the page or the article: reported, and kept out of every field.
@@ -431,7 +437,7 @@ def run(page: Page, parser_version: str) -> Article:
     art.lang = lang_mod.detect(art.body or page_text, head.lang)
     teasers = sum(1 for b in blocks if b.line is not None and len(b.text) < 200 and meta_mod.has_date(b.text))
     art.page_type = classify(
-        root, node, art.body or "", art.title, bool(published), cjk, page.effective_url, teasers
+        root, node, art.body or "", art.title, bool(published), cjk, page.effective_url, teasers, lengths
     )
     if art.page_type == "listing":
         # A listing's "body" would be glued teasers: it has none.
@@ -502,7 +508,7 @@ def _clean_body(
         if b.kind == "img":
             kept.append(b)
             continue
-        if title_norm and i < 6 and _norm(b.text) == title_norm:
+        if title_norm and i < 6 and title_norm[0] in b.text and _norm(b.text) == title_norm:
             kept = [k for k in kept if k.kind == "img"]
             continue
         if meta_mod.is_field_line(b.text) or b.text in bylines:
@@ -861,7 +867,10 @@ def _anchors(all_lines: list[Line], title: str | None, node_set: set[Any]) -> tu
             for i in range(min(body_end, len(all_lines)) - 1, -1, -1):
                 n = norms.get(i)
                 if n is None:
-                    n = norms[i] = _norm(all_lines[i].text)
+                    text = all_lines[i].text
+                    # Normalising only takes characters out: a line without the title's first character
+                    # neither is nor holds it ("" fails both tests as its normal form would).
+                    n = norms[i] = _norm(text) if not t or t[0] in text else ""
                 if n and (n == t if exact else (t in n and len(n) <= len(t) + 30)):
                     title_idx = i
                     if i < body_start:
