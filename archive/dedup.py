@@ -311,15 +311,25 @@ def _rowid(conn: sqlite3.Connection, article_id: str) -> int | None:
     return None if row is None else int(row[0])
 
 
-def add_bands(conn: sqlite3.Connection, article_id: str, fp: Fingerprint) -> None:
+def add_bands(conn: sqlite3.Connection, article_id: str, fp: Fingerprint, rowid: int | None = None) -> None:
     """Index an article's bands (it must be in ``articles``: the index refers to its rowid, half the size of
-    its id)."""
-    rowid = _rowid(conn, article_id)
+    its id). ``rowid``: the article's, when the caller knows it."""
+    if not fp.bands:
+        return
     if rowid is None:
-        raise LookupError(f"no article {article_id} to index the bands of")
-    conn.executemany(
-        "INSERT OR IGNORE INTO simhash_bands (band, value, article) VALUES (?, ?, ?)",
-        [(band, value, rowid) for band, value in fp.bands],
+        rowid = _rowid(conn, article_id)
+        if rowid is None:
+            raise LookupError(f"no article {article_id} to index the bands of")
+    # One statement for all the bands: executemany steps a statement (and binds from Python) once per row.
+    conn.execute(
+        _insert_bands_sql(len(fp.bands)), [x for band, value in fp.bands for x in (band, value, rowid)]
+    )
+
+
+@lru_cache(maxsize=4)
+def _insert_bands_sql(count: int) -> str:
+    return "INSERT OR IGNORE INTO simhash_bands (band, value, article) VALUES " + ", ".join(
+        ["(?, ?, ?)"] * count
     )
 
 

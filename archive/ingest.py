@@ -492,7 +492,7 @@ class Ingestor:
         cols = _columns(article)
         cols["parser_version"] = version
         self._will_change(aid)
-        self.conn.execute(
+        inserted = self.conn.execute(
             "INSERT INTO articles (id, url, site, "
             + ", ".join(RECORD_COLUMNS)
             + ", duplicate_of, first_seen, last_seen, content_hash, response_id, revision)"
@@ -510,7 +510,7 @@ class Ingestor:
             ],
         )
         self._add_urls(aid, urls, canon, fetched)
-        dedup.add_bands(self.conn, aid, fp)
+        dedup.add_bands(self.conn, aid, fp, inserted.lastrowid)
         self._add_views(aid, fetched, article.views)
         self._mark(rid, "article", None, aid, version)
         if duplicate_of is not None:

@@ -112,3 +112,55 @@ def test_canonical_form_is_idempotent_and_ignores_tracking(scheme, host, port, p
         f"{scheme.lower()}://{host.lower()}{port}/" + "/".join(quote(p) for p in path) + "?" + urlencode(kept)
     )
     assert canonicalize(bare) == canon
+
+
+# Plain URLs (no query, escapes or dot segments) skip w3lib: their canonical form must be what the w3lib path
+# makes of them. Hosts and paths are drawn from an alphabet wider than the shortcut's, so near misses (a dot
+# segment, a "%", a label starting with "-", a long label, an "xn--" label, a port of 0 or over 65535) are drawn.
+_host_label = st.text(alphabet="aZ09-_.x", min_size=1, max_size=6) | st.sampled_from(
+    ["xn--", "xn--abc", "xn--fiqs8s", "a" * 64, "WWW", "127", "0"]
+)
+_path_segment = st.text(alphabet="aZ09._~-%!$'()*+,;=:@ 新", max_size=6) | st.sampled_from(
+    [".", "..", "index.html", "INDEX.HTM", "default.aspx", "a.", ".a"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTP", "hTtPs", "ftp"]),
+    labels=st.lists(_host_label, min_size=1, max_size=4),
+    port=st.sampled_from(["", ":80", ":443", ":8080", ":0", ":65535", ":65536", ":99999", ":080", ":"]),
+    path=st.lists(_path_segment, max_size=4),
+    slash=st.booleans(),
+    space=st.sampled_from(["", " ", "\n"]),
+)
+def test_plain_urls_take_the_w3lib_paths_result(scheme, labels, port, path, slash, space) -> None:  # type: ignore[no-untyped-def]
+    from archive.urls import _canonicalize_parsed
+
+    url = (
+        f"{space}{scheme}://{'.'.join(labels)}{port}"
+        + "".join("/" + p for p in path)
+        + ("/" if slash else "")
+    )
+    assert canonicalize(url) == _canonicalize_parsed(url.strip())
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/news/2021/t20240205_1.html",
+        "https://www.a.gov.cn/",
+        "https://www.a.gov.cn",
+        "http://WWW.A.GOV.CN./col/ABC~1/index.shtml",
+        "http://a.com:443/x/",
+        "https://a.com:80/x/",
+        "http://a.com/a/./b",
+        "http://a.com/a/../b",
+        "http://a.com//b",
+        "http://xn--fiqs8s.cn/1.html",
+    ],
+)
+def test_common_urls_take_the_w3lib_paths_result(url: str) -> None:
+    from archive.urls import _canonicalize_parsed
+
+    assert canonicalize(url) == _canonicalize_parsed(url)
