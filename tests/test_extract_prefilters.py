@@ -15,8 +15,8 @@ from re import _parser as sre_parse  # the parse tree of a pattern: its alternat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.extract import body, dom, meta, spam
-from archive.extract.text import _SPACES, PUNCT, collapse, punct_count
+from archive.extract import body, dom, meta, pipeline, spam
+from archive.extract.text import _CONTROL, _SPACES, PUNCT, clean, collapse, punct_count
 
 
 def _first_chars(items: list[tuple[object, object]]) -> set[str]:
@@ -257,3 +257,52 @@ def test_an_element_with_one_element_inside_holds_one_link_at_most() -> None:
                 assert len(list(el.iter("a"))) < 2
                 checked += 1
     assert checked > 500
+
+
+def test_tail_promo_check_lists_every_first_character() -> None:
+    pattern = pipeline._TAIL_PROMO_END
+    firsts = _first_chars(list(sre_parse.parse(pattern.pattern, pattern.flags)))
+    assert set(pipeline._TAIL_PROMO_FIRST.pattern.strip("[]")) == firsts
+    assert pipeline._TAIL_PROMO_FIRST.flags == pattern.flags == pipeline._TAIL_PROMO_START.flags
+
+
+PROMO_PIECES = [
+    "Subscribe",
+    "subscribe",
+    "SUBSCRIBE",
+    "ſubscribe",
+    "Follow us on",
+    "FOLLOW HER ON",
+    "Newsletter",
+]
+PROMO_PIECES += [
+    "sign up",
+    "may be reached at",
+    "欢迎关注",
+    "下载新闻客户端",
+    "Read more",
+    " ",
+    "x",
+    "新闻",
+    ".",
+]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(PROMO_PIECES), max_size=6))
+def test_tail_promo_as_one_pattern(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    whole = re.compile(pipeline._TAIL_PROMO_START.pattern + "|" + pipeline._TAIL_PROMO_END.pattern, re.I)
+    assert pipeline.is_tail_promo(text) == bool(whole.search(text))
+
+
+def test_printable_text_holds_no_control_character() -> None:
+    # text.clean skips the control-character pattern for printable text.
+    assert not [cp for cp in range(0x110000) if _CONTROL.match(chr(cp)) and chr(cp).isprintable()]
+
+
+@given(st.text(alphabet="\x00\x01\x0b\x0c\x7f\x85\x9f\ufffe\uffff\u3000\xa0 \te\u0301中", max_size=20))
+def test_clean_as_removing_controls_always(text: str) -> None:
+    import unicodedata
+
+    assert clean(text) == collapse(_CONTROL.sub("", unicodedata.normalize("NFC", text)))

@@ -301,8 +301,9 @@ def is_boiler_line(text: str) -> bool:
         return True
     if (
         len(text) <= 80
+        and text.count(">") + text.count("»") + text.count("＞")
+        >= 2  # counted first: cheaper than the search
         and _BREADCRUMB.search(text)
-        and text.count(">") + text.count("»") + text.count("＞") >= 2
     ):
         return True
     return False

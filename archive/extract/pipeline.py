@@ -223,12 +223,21 @@ def _iso_from_machine(value: str) -> str | None:
     return iso
 
 
+# Elements that can be hidden at all, by whether the page's styles hide classes and ids: XPath narrows the
+# walk (C speed, document order kept), compiled once rather than on every page.
+_MAY_BE_HIDDEN = {
+    (by_class, by_id): etree.XPath(
+        "//*[@style or @hidden" + (" or @class" if by_class else "") + (" or @id" if by_id else "") + "]"
+    )
+    for by_class in (False, True)
+    for by_id in (False, True)
+}
+
+
 def _mark_hidden_spam(root: Any, head: _Head, page_host: str, spam: list[str]) -> None:
     classes, ids = spam_mod.hidden_selectors(head.styles)
-    # XPath narrows the walk to elements that can be hidden at all (C speed); document order is kept.
-    query = "//*[@style or @hidden" + (" or @class" if classes else "") + (" or @id" if ids else "") + "]"
     hidden: list[Any] = []
-    for el in root.xpath(query)[:200_000]:
+    for el in _MAY_BE_HIDDEN[bool(classes), bool(ids)](root)[:200_000]:
         if not isinstance(el.tag, str) or el.tag in ("html", "head", "body"):
             continue
         if spam_mod.is_hidden(el, classes, ids):
@@ -657,13 +666,28 @@ def _drop_detached_contacts(blocks: list[body_mod.Block]) -> list[body_mod.Block
 
 
 # Calls to action that close a story on many sites: newsletters, tips, donations, follow-us, app prompts.
-_TAIL_PROMO = re.compile(
+# How a call to action starts a line, or words that end one. Two patterns, not one: the unanchored one starts
+# with its words, and its first letters (_TAIL_PROMO_FIRST, with the same case folding) are looked for first,
+# since a case-insensitive pattern is tried at every position of the line.
+_TAIL_PROMO_START = re.compile(
     r"^(?:Subscribe|Sign up|Get the latest|Get our|Follow (?:us|The|@)|Have a tip|Support |Download (?:the|our) app|"
     r"Click here|Read more|Related:|Like us on|Join (?:us|our)|Share this|Become a (?:member|subscriber)|"
-    r"欢迎关注|歡迎關注|长按|長按|点击下方|點擊下方|更多精彩|扫码关注|掃碼關注|下载.{0,8}客户端|下載.{0,8}客戶端)"
-    r"|(?:newsletter|subscribe|sign up|may be reached at|follow (?:us|her|him) on)\b.{0,80}$",
+    r"欢迎关注|歡迎關注|长按|長按|点击下方|點擊下方|更多精彩|扫码关注|掃碼關注|下载.{0,8}客户端|下載.{0,8}客戶端)",
     re.I,
 )
+_TAIL_PROMO_END = re.compile(
+    r"(?:newsletter|subscribe|sign up|may be reached at|follow (?:us|her|him) on)\b.{0,80}$",
+    re.I,
+)
+_TAIL_PROMO_FIRST = re.compile("[fmns]", re.I)
+
+
+def is_tail_promo(text: str) -> bool:
+    """A call to action: a line that starts as _TAIL_PROMO_START says or ends as _TAIL_PROMO_END says."""
+    if _TAIL_PROMO_START.match(text):
+        return True
+    first = _TAIL_PROMO_FIRST.search(text)
+    return first is not None and _TAIL_PROMO_END.search(text, first.start()) is not None
 
 
 def _trim_trailing_promos(blocks: list[body_mod.Block]) -> list[body_mod.Block]:
@@ -675,7 +699,7 @@ def _trim_trailing_promos(blocks: list[body_mod.Block]) -> list[body_mod.Block]:
         if b.kind == "img":
             end -= 1
             continue
-        if len(b.text) <= 250 and _TAIL_PROMO.search(b.text):
+        if len(b.text) <= 250 and is_tail_promo(b.text):
             end -= 1
             dropped += 1
             continue

@@ -22,7 +22,9 @@ def clean(text: str | None) -> str:
     """NFC, every run of whitespace (NBSP, ideographic spaces, ...) to one space, stripped."""
     if not text:
         return ""
-    return collapse(_CONTROL.sub("", unicodedata.normalize("NFC", text)))
+    text = unicodedata.normalize("NFC", text)
+    # Printable text holds no control character (nor U+FFFE/U+FFFF): settled by one C loop, no regex scan.
+    return collapse(text if text.isprintable() else _CONTROL.sub("", text))
 
 
 def collapse(text: str) -> str:
