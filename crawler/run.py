@@ -35,6 +35,19 @@ def crawl_settings(db_path: str | Path, overrides: Mapping[str, Any] | None = No
     return settings
 
 
+def skip_disabled_log_records(settings: Settings) -> None:
+    """Give Scrapy's loggers the run's LOG_LEVEL, so that the records below it are not made at all.
+
+    Scrapy filters by level in its handler and leaves the loggers at NOTSET, so every response's 'Crawled'
+    and every item's 'Scraped from' debug record was built (a LogRecord, its arguments formatted lazily but
+    gathered) and then dropped: about 0.03 ms of the crawl's CPU per page.
+    """
+    level = logging.getLevelName(str(settings.get("LOG_LEVEL", "DEBUG")).upper())
+    if isinstance(level, int) and settings.getbool("LOG_ENABLED", True):
+        for name in ("scrapy", "twisted"):
+            logging.getLogger(name).setLevel(level)
+
+
 def run_crawl(
     start_urls: Sequence[str],
     db_path: str | Path,
@@ -74,6 +87,7 @@ def run_crawl(
 
             open_db(db_path).conn.close()
         process = CrawlerProcess(settings)
+        skip_disabled_log_records(settings)
         crawler = process.create_crawler(spider)
         process.crawl(crawler, start_urls=urls)
         process.start(install_signal_handlers=install_signal_handlers)
