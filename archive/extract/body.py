@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from archive.extract.dom import BLOCK_TAGS, Line, TextLengths, attr_text, lines, tag_of
+from archive.extract.dom import BLOCK_TAGS, HEADING_TAGS, Line, TextLengths, attr_text, lines, tag_of
 from archive.extract.dom import text_len as subtree_text_len
 from archive.extract.meta import DATE_RE, find_dates
 from archive.extract.text import SENTENCE_END, count_punct
@@ -310,9 +310,17 @@ def is_boiler_line(text: str) -> bool:
 
 
 def content_blocks(
-    node: Any, cjk: bool, extra_skip: Any = None, lengths: TextLengths | None = None
+    node: Any,
+    cjk: bool,
+    extra_skip: Any = None,
+    lengths: TextLengths | None = None,
+    page_lines: list[Line] | None = None,
 ) -> list[Block]:
-    """Paragraphs, headings and images of the content node, in order, furniture removed."""
+    """Paragraphs, headings and images of the content node, in order, furniture removed.
+
+    ``page_lines``: dom.lines of the whole page (walked to its end, the tree unchanged since), whose lines
+    inside the node are read again instead of walking it when they are what walking it would give.
+    """
 
     def skip(el: Any) -> bool:
         if extra_skip is not None and extra_skip(el):
@@ -325,7 +333,8 @@ def content_blocks(
         return False
 
     out: list[Block] = []
-    for line in lines(node, skip=skip, with_images=True):
+    own = _lines_inside(node, page_lines, skip) if page_lines is not None else None
+    for line in own if own is not None else lines(node, skip=skip, with_images=True):
         for img in line.images:
             out.append(Block("img", src=image_src(img), line=line))
         text = line.text
@@ -343,6 +352,31 @@ def content_blocks(
         else:
             out.append(Block("p", text=text, line=line))
     return out
+
+
+def _lines_inside(node: Any, page_lines: list[Line], skip: Any) -> list[Line] | None:
+    """``list(lines(node, skip, with_images=True))`` read off the page's lines, or None where they differ.
+
+    The page's walk gives the node's own lines, in order and alike, when it opened the node as a block of its
+    own (a block tag), with no link or heading around it (which would count its text as link text, or as a
+    heading), and when walking the node alone would prune nothing and meet no image: then every line between
+    the node's start and end is one whose block lies inside it, and no other line's block does.
+    """
+    if tag_of(node) not in BLOCK_TAGS or node.tag in ("br", "hr"):
+        return None
+    for anc in node.iterancestors():
+        if anc.tag == "a" or anc.tag in HEADING_TAGS:
+            return None
+    inside = {node}
+    for el in node.iterdescendants():
+        if el.tag == "img" or skip(el):
+            return None
+        inside.add(el)
+    first = next((i for i, line in enumerate(page_lines) if line.block in inside), len(page_lines))
+    end = first
+    while end < len(page_lines) and page_lines[end].block in inside:
+        end += 1
+    return page_lines[first:end]
 
 
 _PLACEHOLDER = re.compile(r"^data:|blank|placeholder|loading|lazy|spacer|grey\.gif|pixel\.gif|1x1", re.I)

@@ -96,8 +96,13 @@ class Line:
         return self.link_len / self.length if self.length else 0.0
 
 
-def lines(root: Any, skip: Any = None, with_images: bool = False) -> Iterator[Line]:
-    """Text lines of ``root`` in document order; ``skip(el)`` true prunes an element's subtree."""
+def lines(
+    root: Any, skip: Any = None, with_images: bool = False, cut_short: list[bool] | None = None
+) -> Iterator[Line]:
+    """Text lines of ``root`` in document order; ``skip(el)`` true prunes an element's subtree.
+
+    ``cut_short`` (when given) gets True appended if the walk stopped at MAX_NODES before the end.
+    """
     # The hottest loop of extraction (every element of the page, twice): names are bound locally, and a
     # line is only built where text or an image has gathered (most block boundaries close nothing).
     parts: list[str] = []
@@ -130,6 +135,8 @@ def lines(root: Any, skip: Any = None, with_images: bool = False) -> Iterator[Li
         if event == "start":
             count += 1
             if count > MAX_NODES:
+                if cut_short is not None:
+                    cut_short.append(True)
                 break
             if not tag or (skip is not None and el is not root and skip(el)):
                 walker.skip_subtree()

@@ -306,7 +306,8 @@ def run(page: Page, parser_version: str) -> Article:
     # The tree is not changed from here on: each element's text is measured once, for every step.
     lengths = TextLengths()
 
-    all_lines = list(lines(root))
+    cut_short: list[bool] = []
+    all_lines = list(lines(root, cut_short=cut_short))
     page_text = " ".join(line.text for line in all_lines)
     cjk = is_cjk(page_text)
     own_scores: dict[Any, float] = {}
@@ -325,7 +326,9 @@ def run(page: Page, parser_version: str) -> Article:
         )
     blocks: list[body_mod.Block] = []
     for n in nodes:
-        blocks.extend(body_mod.content_blocks(n, cjk, lengths=lengths))
+        blocks.extend(
+            body_mod.content_blocks(n, cjk, lengths=lengths, page_lines=None if cut_short else all_lines)
+        )
     article_text = " ".join(b.text for b in blocks)
 
     # Keyword lines injected into the page or the article: reported, and kept out of every field.
