@@ -201,7 +201,7 @@ def _signature(hashes: np.ndarray, size: int) -> list[int]:
     if empty not in filled:
         return filled
     out = list(filled)
-    for i in [i for i, value in enumerate(filled) if value == empty]:
+    for i in np.flatnonzero(bins == _EMPTY_BIN).tolist():
         j, dist = i, 0
         while filled[j] == empty:
             j = (j + 1) % size

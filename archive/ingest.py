@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,8 +85,10 @@ class Outcome:
     skipped: str | None = None
 
 
+@lru_cache(maxsize=1024)
 def iso_utc(moment: datetime) -> str:
-    """ISO 8601 UTC with a Z, to the second; naive datetimes are taken as UTC."""
+    """ISO 8601 UTC with a Z, to the second; naive datetimes are taken as UTC. Remembered for a batch or
+    more: a page's fetch time is written when it is stored and again when it is applied."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -138,15 +141,20 @@ def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+_EMPTY_JSON: dict[type, str] = {list: "[]", dict: "{}"}
+
+
 def _columns(article: Article) -> dict[str, Any]:
     record = article.to_dict()
     out: dict[str, Any] = {}
     for name in RECORD_COLUMNS:
         value = record.get(name)
         if name in JSON_COLUMNS:
-            value = json.dumps(
-                value if value is not None else ({} if name == "credits" else []), ensure_ascii=False
-            )
+            if value is None:
+                value = {} if name == "credits" else []
+            # Most records have no credits, images or spam terms: an empty list's or dict's JSON is known.
+            empty = _EMPTY_JSON.get(type(value)) if not value else None
+            value = empty if empty is not None else json.dumps(value, ensure_ascii=False)
         out[name] = value
     if not out["page_type"]:
         out["page_type"] = "article"
