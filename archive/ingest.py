@@ -332,7 +332,8 @@ class Ingestor:
                 self.conn.execute("SAVEPOINT ingest_page")
                 try:
                     result = self._apply_one(rid, page, outcome, reparse)
-                    self._mark_parts(rid, result)
+                    if page.parts or reparse:  # else no stored response is a part of this one
+                        self._mark_parts(rid, result)
                     self.conn.execute("RELEASE ingest_page")
                 except sqlite3.Error as exc:
                     if not isinstance(exc, sqlite3.IntegrityError):
@@ -358,14 +359,15 @@ class Ingestor:
         self._indexed += indexed  # once committed
         return results
 
-    def _will_change(self, aid: str) -> None:
+    def _will_change(self, aid: str, *, exists: bool = True) -> None:
         """Called before article ``aid``'s title or body may change (or the row is made): keeps what the
-        search index holds for it, which FTS5 needs to replace the entry at the end of the batch."""
+        search index holds for it, which FTS5 needs to replace the entry at the end of the batch.
+        ``exists=False``: the caller knows there is no row at ``aid`` (the index holds nothing for it)."""
         failed = self._index_failed.get(aid)
         if failed is not None:
             raise failed
         if aid not in self._index_before:
-            self._index_before[aid] = search.indexed_state(self.conn, aid)
+            self._index_before[aid] = search.indexed_state(self.conn, aid) if exists else None
 
     def _mark_parts(self, rid: int, result: IngestResult) -> None:
         """The later pages of a multi-page article share its first page's outcome: never records of their own."""
@@ -499,7 +501,7 @@ class Ingestor:
             aid = record_id(f"{effective}#{suffix}")
         cols = _columns(article)
         cols["parser_version"] = version
-        self._will_change(aid)
+        self._will_change(aid, exists=False)  # no row at aid: just looked
         inserted = self.conn.execute(
             "INSERT INTO articles (id, url, site, "
             + ", ".join(RECORD_COLUMNS)
