@@ -475,6 +475,14 @@ class ArchivePipeline(ArchiveWriter):
         self.report.ended_at = datetime.now(UTC).isoformat(timespec="seconds")
         try:
             await self._call(self._close, outcome, final)
+        except Exception as exc:
+            # The writer cannot record the run's end (it died, or the disk filled at the last commit): what
+            # was committed stays, the run stays open in the archive and the next run marks it abandoned.
+            # Reported once: a failed write has been already.
+            if not self._failed:
+                self._failed = self.report.error = f"{type(exc).__name__}: {exc}"
+                self.report.outcome = "failed"
+                logger.error("archive could not be closed: %s", self._failed)
         finally:
             self._pool.stop()
             if self._remote is not None:

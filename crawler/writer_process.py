@@ -109,6 +109,7 @@ class RemoteWriter:
         return self._conn.fileno()
 
     def _stopped(self) -> WriterStopped:
+        self._process.join(1.0)  # it is gone or going: its exit code says how
         return WriterStopped(f"the archive writer process stopped (exit code {self._process.exitcode})")
 
     def stop(self, timeout: float = 60.0) -> None:

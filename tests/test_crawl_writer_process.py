@@ -229,3 +229,62 @@ def test_pages_extracted_while_the_writer_starts_apply_the_archives_stored_profi
     assert len(titles) == 12 and {t for (t,) in titles} == {"配置文件指定的真实标题"}
     pids = {line.split()[0] for line in log.read_text().splitlines()}
     assert len(pids) == 2  # the crawl's process extracted some of them, the writer the rest
+
+
+_EXTRACTED_HERE = 0
+
+
+def dying_on_the_15th_page(page: Page) -> Article:
+    """The archive's extractor, except that the process running it is killed outright at its 15th page (the
+    writer process dying mid-run: out of memory, a crash in a C extension)."""
+    from archive.extract import extract
+
+    global _EXTRACTED_HERE
+    _EXTRACTED_HERE += 1
+    if _EXTRACTED_HERE == 15:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return extract(page)
+
+
+def test_a_writer_process_dying_mid_crawl_stops_the_crawl_cleanly_and_the_rerun_completes(
+    tmp_path: Path,
+) -> None:
+    """The crawl's 'archive write failed' path: one error line, no traceback, the failed run's exit status,
+    every batch committed before kept; the next run closes the dead run as interrupted and archives the rest."""
+    from archive import runs
+
+    db = str(tmp_path / "a.db")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)])}
+    with SiteServer(news_site(n_articles=24, per_page=24)) as srv:
+        cmd = crawl_cmd(
+            db,
+            srv.url("/"),
+            settings={
+                "NEWS_ARCHIVE_EXTRACTOR": "test_crawl_writer_process.dying_on_the_15th_page",
+                "NEWS_ARCHIVE_SHARE_EXTRACTION": "False",  # extraction in the writer process only
+                # Slow enough that the writer opens long before the site is fetched: batches of 4 are
+                # committed before the writer dies.
+                "DOWNLOAD_DELAY": "0.05",
+                "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+                "LOG_LEVEL": "INFO",
+            },
+        )
+        result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == runs.EXIT_CODES["failed"], result.stderr[-3000:]
+        assert "Traceback" not in result.stderr, result.stderr[-3000:]
+        errors = [line for line in result.stderr.splitlines() if "] ERROR:" in line]
+        assert len(errors) == 1 and "archive write failed" in errors[0], result.stderr[-3000:]
+        assert "writer process stopped" in errors[0]
+        assert 0 < len(query(db, "SELECT url FROM articles")) < 15  # the batches committed before it died
+        assert query(db, "SELECT outcome FROM runs") == [
+            (None,)
+        ]  # still open: the dead writer could not close it
+
+        again = run_crawl_cli(db, srv.url("/"), timeout=120)
+        reference = str(tmp_path / "reference.db")  # the same site crawled with nothing going wrong
+        assert run_crawl_cli(reference, srv.url("/"), timeout=120).returncode == 0
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert query(db, "SELECT outcome FROM runs ORDER BY id") == [("interrupted",), ("ok",)]
+    urls = [url for (url,) in query(db, "SELECT url FROM articles ORDER BY url")]
+    assert len(urls) == len(set(urls)) >= 24
+    assert urls == [url for (url,) in query(reference, "SELECT url FROM articles ORDER BY url")]
