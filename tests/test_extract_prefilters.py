@@ -121,6 +121,11 @@ LABEL_PIECES = [
     "12:30",
     "356",
     "张三",
+    "阅读(",
+    "（",
+    ")",
+    "次浏览",
+    "人阅读",
     "新闻中心",
     "的",
 ]
@@ -136,6 +141,7 @@ def test_field_checks_never_hide_a_label(pieces: list[str]) -> None:
         assert meta.parse_fields_line(line) == ()
     if not meta._DIGIT.search(line):
         assert not meta.LABELLED_DATE_RE.search(line)
+        assert not meta._VIEWS_INLINE.search(line)  # read_lines looks for a bare count only with a digit
     # Remembered or not, a line parses the same.
     assert meta.parse_fields_line(line) == meta.parse_fields_line.__wrapped__(line)  # type: ignore[attr-defined]
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
-from archive.extract import body, dom
+from archive.extract import body, dom, meta
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 
@@ -45,3 +49,70 @@ def test_content_blocks_from_the_page_lines_as_from_walking_the_node(monkeypatch
                         node, cjk
                     )
     assert len(taken) > 1000 and sum(taken) > 300  # both ways taken, many times
+
+
+def _date_iso_computed(m: re.Match[str], offset: str = "") -> str | None:
+    """meta.date_iso as it was before it remembered days and times: computed from the match each time."""
+    if m["y"] is not None:
+        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+    else:
+        y, mo, d = int(m["uy"]), int(m["um"]), int(m["ud"])
+        if mo > 12 >= d:
+            mo, d = d, mo
+    try:
+        datetime(y, mo, d)
+    except ValueError:
+        return None
+    out = f"{y:04d}-{mo:02d}-{d:02d}"
+    if m["H"] is not None:
+        h, mi = int(m["H"]), int(m["M"])
+        ampm = (m["ampm"] or "").lower().replace(".", "")
+        if ampm == "pm" and h < 12:
+            h += 12
+        elif ampm == "am" and h == 12:
+            h = 0
+        if h > 23 or mi > 59:
+            return out
+        out += f"T{h:02d}:{mi:02d}"
+        if m["S"] is not None and int(m["S"]) <= 59:
+            out += f":{int(m['S']):02d}"
+        out += offset
+    return out
+
+
+NUMBER = (
+    st.integers(1, 12).map(str)
+    | st.integers(1, 28).map("{:02d}".format)
+    | st.integers(0, 99).map(str)
+    | st.sampled_from(["００", "１２", "31", "29", "2023"])
+)
+DATE_TEXT = st.tuples(
+    st.sampled_from(["2021", "1999", "2024", "2000", "２０２１"]),
+    st.sampled_from(["-", "/", ".", "年", " 年 "]),
+    NUMBER,
+    st.sampled_from(["-", "/", ".", "月"]),
+    NUMBER,
+    st.sampled_from(["", "日", " "]),
+    st.sampled_from([" ", "T", "&nbsp;", ""]),
+    NUMBER,
+    st.sampled_from([":", "：", "时"]),
+    st.integers(0, 99).map("{:02d}".format),
+    st.sampled_from(["", ":00", ":61", "分59"]),
+    st.sampled_from(["", " pm", " AM", "p.m.", "am"]),
+).map("".join) | st.tuples(NUMBER, st.just("/"), NUMBER, st.just("/"), st.sampled_from(["2004", "1988"])).map(
+    "".join
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(DATE_TEXT, st.sampled_from(["", "+08:00"]))
+def test_date_iso_remembered_as_computed(text: str, offset: str) -> None:
+    for m in meta.DATE_RE.finditer(text):
+        # Twice: the second time from what was remembered.
+        assert meta.date_iso(m, offset) == meta.date_iso(m, offset) == _date_iso_computed(m, offset)
+
+
+@given(st.text(alphabet="张三李四 、,/记者本报(实习)发自北京=_AB12", max_size=30))
+def test_clean_names_remembered_as_computed(value: str) -> None:
+    computed = meta.clean_names.__wrapped__(value)  # type: ignore[attr-defined]
+    assert meta.clean_names(value) == meta.clean_names(value) == computed

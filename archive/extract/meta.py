@@ -164,30 +164,45 @@ def find_dates(text: str) -> list[tuple[re.Match[str], str]]:
 
 
 def date_iso(m: re.Match[str], offset: str = "") -> str | None:
-    if m["y"] is not None:
-        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
-    else:
-        y, mo, d = int(m["uy"]), int(m["um"]), int(m["ud"])
-        if mo > 12 >= d:
-            mo, d = d, mo  # 17/9/2004: day first
+    """The ISO date (and time, with ``offset``) of a DATE_RE match; None for a day that does not exist."""
+    # A site shows the same days and times on page after page: both halves are remembered by their digits.
+    y, mo, d, um, ud, uy, hour, minute, second, ampm = m.group(*_DATE_GROUPS)
+    day = _day_iso(y, mo, d) if y is not None else _day_iso(uy, um, ud, True)
+    if day is None or hour is None:
+        return day
+    clock = _clock_iso(hour, minute, second, ampm)
+    return day if clock is None else day + clock + offset
+
+
+_DATE_GROUPS = ("y", "m", "d", "um", "ud", "uy", "H", "M", "S", "ampm")
+
+
+@lru_cache(maxsize=4096)
+def _day_iso(year: str, month: str, day: str, us: bool = False) -> str | None:
+    y, mo, d = int(year), int(month), int(day)
+    if us and mo > 12 >= d:
+        mo, d = d, mo  # 17/9/2004: day first
     try:
         datetime(y, mo, d)
     except ValueError:
         return None
-    out = f"{y:04d}-{mo:02d}-{d:02d}"
-    if m["H"] is not None:
-        h, mi = int(m["H"]), int(m["M"])
-        ampm = (m["ampm"] or "").lower().replace(".", "")
-        if ampm == "pm" and h < 12:
-            h += 12
-        elif ampm == "am" and h == 12:
-            h = 0
-        if h > 23 or mi > 59:
-            return out
-        out += f"T{h:02d}:{mi:02d}"
-        if m["S"] is not None and int(m["S"]) <= 59:
-            out += f":{int(m['S']):02d}"
-        out += offset
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+@lru_cache(maxsize=4096)
+def _clock_iso(hour: str, minute: str, second: str | None, ampm: str | None) -> str | None:
+    """A DATE_RE time as ``Thh:mm[:ss]``, or None for one out of range (the date then stands alone)."""
+    h, mi = int(hour), int(minute)
+    ampm = (ampm or "").lower().replace(".", "")
+    if ampm == "pm" and h < 12:
+        h += 12
+    elif ampm == "am" and h == 12:
+        h = 0
+    if h > 23 or mi > 59:
+        return None
+    out = f"T{h:02d}:{mi:02d}"
+    if second is not None and int(second) <= 59:
+        out += f":{int(second):02d}"
     return out
 
 
@@ -368,6 +383,8 @@ def parse_fields_line(line: str) -> tuple[Found, ...]:
     return tuple(out)
 
 
+# A byline's names recur on a site's pages, and several steps clean the same value: remembered.
+@remembered_up_to(200, maxsize=4096)
 def clean_names(value: str) -> str | None:
     """Names only, one space apart: role words and brackets removed."""
     if re.search(r"[=<>\"{}]", value):
@@ -429,7 +446,8 @@ def read_lines(lines: list[str], fields: Fields) -> None:
         if not line or len(line) > 300 or line in seen:
             continue  # a line read again fills nothing: each field it could fill is filled by now
         seen.add(line)
-        if not fields.date_labelled and _DIGIT.search(line):  # a labelled date needs a digit after its label
+        digit = _DIGIT.search(line) is not None
+        if not fields.date_labelled and digit:  # a labelled date needs a digit after its label
             lm = LABELLED_DATE_RE.search(line)
             if lm:
                 dates = find_dates(line[lm.end() :][:40])
@@ -473,7 +491,7 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                 name = clean_names(f.value)
                 if name and role not in fields.credits:
                     fields.credits[role] = name
-        if fields.views is None and len(line) <= 80 and "。" not in line:
+        if fields.views is None and digit and len(line) <= 80 and "。" not in line:  # a count is digits
             vm = _VIEWS_INLINE.search(line)
             if vm:
                 fields.views = int((vm.group(1) or vm.group(2)).replace(",", ""))
