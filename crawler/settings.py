@@ -19,7 +19,7 @@ NEWS_ARCHIVE_DB = "archive.db"
 NEWS_ARCHIVE_BATCH_SIZE = 25
 # ... or after this many seconds, whichever comes first.
 NEWS_ARCHIVE_BATCH_SECONDS = 2.0
-# Extraction in this many helper processes (0: in the archive writer thread). A polite crawl never needs
+# Extraction in this many helper processes (0: in the archive writer). A polite crawl never needs
 # one; a fast crawl of many sites on a machine with cores to spare does (see docs/benchmarks.md, ## Crawl).
 NEWS_ARCHIVE_EXTRACT_PROCESSES = 0
 # The archive writer (store, extract, dedup, index) in a child process, so the crawl's interpreter does not
