@@ -15,11 +15,12 @@ from lxml import etree
 from archive.extract import body, dom, meta
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
+DEMO = Path(__file__).parent.parent / "crawler" / "demo" / "site"
 
 
 def _page_roots() -> list[Any]:
     roots = []
-    for path in sorted(FIXTURES.glob("*/*.html")):
+    for path in sorted(FIXTURES.glob("*/*.html")) + sorted(DEMO.glob("**/*.htm*")):
         root = dom.parse(path.read_bytes().decode("utf-8", "replace"))
         if root is not None:
             # As the pipeline has it when it walks the lines: no head, no scripts and the like.
@@ -49,6 +50,17 @@ def test_content_blocks_from_the_page_lines_as_from_walking_the_node(monkeypatch
                         node, cjk
                     )
     assert len(taken) > 1000 and sum(taken) > 300  # both ways taken, many times
+
+
+def test_text_len_as_xpath_string() -> None:
+    # dom.text_len joins an element's text with lxml's text serializer; XPath string() is the definition.
+    string = etree.XPath("string()")
+    measured = 0
+    for root in _page_roots():
+        for el in root.iter():
+            assert dom.text_len(el) == len("".join(str(string(el)).split()))
+            measured += 1
+    assert measured > 3000
 
 
 def _date_iso_computed(m: re.Match[str], offset: str = "") -> str | None:
