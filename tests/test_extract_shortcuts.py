@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from archive.extract import body, dom, meta
+from archive.extract import decode as decode_mod
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 DEMO = Path(__file__).parent.parent / "crawler" / "demo" / "site"
@@ -128,3 +129,47 @@ def test_date_iso_remembered_as_computed(text: str, offset: str) -> None:
 def test_clean_names_remembered_as_computed(value: str) -> None:
     computed = meta.clean_names.__wrapped__(value)  # type: ignore[attr-defined]
     assert meta.clean_names(value) == meta.clean_names(value) == computed
+
+
+def _decode_eager(body: bytes, header: str | None) -> decode_mod.Decoded:
+    """decode as it was before it looked for <meta> lazily: every declaration read first."""
+    if any(body.startswith(bom) for bom, _ in decode_mod._BOMS):
+        return decode_mod.decode(body, header)
+    candidates: list[str] = []
+    for label in (header, decode_mod.declared_in_markup(body)):
+        norm = decode_mod.normalize_label(label)
+        if norm and norm not in candidates:
+            candidates.append(norm)
+    if body.isascii():
+        enc = candidates[0] if candidates else "utf-8"
+        return decode_mod.Decoded(body.decode(enc, "replace"), enc)
+    text = decode_mod._strict(body, "utf-8")
+    if text is not None:
+        return decode_mod.Decoded(text, "utf-8")
+    return decode_mod.decode(body, header)  # from here on the two never differed
+
+
+BODY_PIECES = [
+    b"<html><head>",
+    b'<meta charset="gbk">',
+    b'<meta http-equiv="Content-Type" content="text/html; charset=big5">',
+    b'<META CHARSET="bogus">',
+    b'<?xml version="1.0" encoding="utf-8"?>',
+    "新闻".encode(),
+    "新闻".encode("gb18030"),
+    "新聞".encode("big5"),
+    b"\xff\xfe",
+    b"\xe6\x96",
+    b"abc ",
+    b"\x80",
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(st.sampled_from(BODY_PIECES), max_size=6),
+    st.sampled_from([None, "", "utf-8", "gbk", "big5", "latin-1", "bogus", "ascii"]),
+)
+def test_decode_reads_meta_lazily_as_eagerly(pieces: list[bytes], header: str | None) -> None:
+    body = b"".join(pieces)
+    assert decode_mod.decode(body, header) == _decode_eager(body, header)

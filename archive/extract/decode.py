@@ -137,21 +137,27 @@ def decode(body: bytes, header_charset: str | None = None) -> Decoded:
         if body.startswith(bom):
             return Decoded(body[len(bom) :].decode(enc, "replace"), enc.replace("-le", "").replace("-be", ""))
 
-    candidates: list[str] = []
-    for label in (header_charset, declared_in_markup(body)):
-        norm = normalize_label(label)
-        if norm and norm not in candidates:
-            candidates.append(norm)
+    # The <meta> declaration is looked for only where it can decide: an ASCII page that the HTTP header names
+    # no usable charset for, or bytes that are not clean UTF-8.
+    header = normalize_label(header_charset)
+    ascii_only = body.isascii()
+    if ascii_only and header:
+        return Decoded(body.decode(header, "replace"), header)
+    if not ascii_only:
+        # Valid UTF-8 with non-ASCII bytes is almost never an accident in a legacy encoding, while GB18030
+        # and Big5 decode many UTF-8 byte runs "cleanly" into nonsense: so clean UTF-8 wins over any label.
+        text = _strict(body, "utf-8")
+        if text is not None:
+            return Decoded(text, "utf-8")
 
-    if body.isascii():
+    candidates: list[str] = [header] if header else []
+    declared = normalize_label(declared_in_markup(body))
+    if declared and declared not in candidates:
+        candidates.append(declared)
+
+    if ascii_only:
         enc = candidates[0] if candidates else "utf-8"
         return Decoded(body.decode(enc, "replace"), enc)
-
-    # Valid UTF-8 with non-ASCII bytes is almost never an accident in a legacy encoding, while GB18030 and
-    # Big5 decode many UTF-8 byte runs "cleanly" into nonsense: so clean UTF-8 wins over a legacy label.
-    text = _strict(body, "utf-8")
-    if text is not None:
-        return Decoded(text, "utf-8")
 
     for enc in candidates:
         text = _strict(body, enc)
