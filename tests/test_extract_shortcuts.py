@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from archive.extract import body, dom, meta
+from archive.extract import body, dom, meta, pipeline
 from archive.extract import decode as decode_mod
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
@@ -62,6 +62,13 @@ def test_text_len_as_xpath_string() -> None:
             assert dom.text_len(el) == len("".join(str(string(el)).split()))
             measured += 1
     assert measured > 3000
+
+
+def test_hidden_candidates_as_testing_every_element() -> None:
+    for key, attrs in pipeline._HIDING_ATTRS.items():
+        every = etree.XPath("//*[" + " or ".join(f"@{a}" for a in attrs) + "]")
+        for root in _page_roots():
+            assert pipeline._MAY_BE_HIDDEN[key](root) == every(root)
 
 
 def _date_iso_computed(m: re.Match[str], offset: str = "") -> str | None:

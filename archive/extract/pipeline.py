@@ -224,13 +224,16 @@ def _iso_from_machine(value: str) -> str | None:
 
 
 # Elements that can be hidden at all, by whether the page's styles hide classes and ids: XPath narrows the
-# walk (C speed, document order kept), compiled once rather than on every page.
-_MAY_BE_HIDDEN = {
-    (by_class, by_id): etree.XPath(
-        "//*[@style or @hidden" + (" or @class" if by_class else "") + (" or @id" if by_id else "") + "]"
-    )
+# walk (C speed), compiled once rather than on every page. The elements of the attributes, united: the same
+# elements in the same (document) order as ``//*[@style or @hidden ...]``, found faster than by testing
+# every element (tests/test_extract_shortcuts.py).
+_HIDING_ATTRS = {
+    (by_class, by_id): ("style", "hidden", *(("class",) if by_class else ()), *(("id",) if by_id else ()))
     for by_class in (False, True)
     for by_id in (False, True)
+}
+_MAY_BE_HIDDEN = {
+    key: etree.XPath(" | ".join(f"//@{a}/.." for a in attrs)) for key, attrs in _HIDING_ATTRS.items()
 }
 
 
