@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from re import _parser as sre_parse  # the parse tree of a pattern: its alternatives' first characters
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from archive.extract import body, dom, meta, pipeline, spam
@@ -312,3 +312,47 @@ def test_clean_as_removing_controls_always(text: str) -> None:
     import unicodedata
 
     assert clean(text) == collapse(_CONTROL.sub("", unicodedata.normalize("NFC", text)))
+
+
+def test_every_control_character_has_control_bytes() -> None:
+    # dom.parse skips the _C0 scan for UTF-8 pages whose bytes hold none of these.
+    missed = [
+        cp
+        for cp in range(0x110000)
+        if not 0xD800 <= cp < 0xE000
+        and dom._C0.match(chr(cp))
+        and not dom.utf8_may_hold_controls(b"ab" + chr(cp).encode() + "中".encode())
+    ]
+    assert not missed
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [b"a", b"\x01", b"\x0b", b"\x7f", b"\xc2", b"\x80", b"\x9f", b"\xa0", b"\xef", b"\xbf"]
+        )
+        | st.sampled_from(
+            [b"\xbe", b"\xe6\x96\xb0", b"\xe6", b"\t\n\r", "\u0085".encode(), "\ufffe".encode()]
+        ),
+        max_size=8,
+    )
+)
+def test_utf8_bytes_without_control_bytes_decode_without_controls(pieces: list[bytes]) -> None:
+    data = b"".join(pieces)
+    if not dom.utf8_may_hold_controls(data):
+        assert not dom._C0.search(data.decode("utf-8", "replace"))
+        assert not dom._C0.search(data.decode("utf-8", "ignore"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["<a", "<Z", "<中", "<", ">", "x" * 2000, "中" * 1999, "\n"]), max_size=12))
+@example(["<a", "x" * 8000, ">"])
+@example(["<a", "x" * 7999, ">"])
+@example(["<1", "x" * 8000, ">"])
+@example(["<a", "x" * 8000])
+@example(["<a", "x" * 4000, "<", "x" * 4000, ">"])
+@example(["<a", "x" * 4000, "<b", "x" * 8000, ">", "y"])
+def test_huge_tag_check_as_the_pattern(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert dom.has_huge_tag(text) == bool(dom._HUGE_TAG.search(text))

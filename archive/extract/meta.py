@@ -446,8 +446,7 @@ def read_lines(lines: list[str], fields: Fields) -> None:
         if not line or len(line) > 300 or line in seen:
             continue  # a line read again fills nothing: each field it could fill is filled by now
         seen.add(line)
-        digit = _DIGIT.search(line) is not None
-        if not fields.date_labelled and digit:  # a labelled date needs a digit after its label
+        if not fields.date_labelled and _DIGIT.search(line):  # a labelled date needs a digit after its label
             lm = LABELLED_DATE_RE.search(line)
             if lm:
                 dates = find_dates(line[lm.end() :][:40])
@@ -491,7 +490,7 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                 name = clean_names(f.value)
                 if name and role not in fields.credits:
                     fields.credits[role] = name
-        if fields.views is None and digit and len(line) <= 80 and "。" not in line:  # a count is digits
+        if fields.views is None and len(line) <= 80 and "。" not in line and _DIGIT.search(line):  # a count
             vm = _VIEWS_INLINE.search(line)
             if vm:
                 fields.views = int((vm.group(1) or vm.group(2)).replace(",", ""))

@@ -16,7 +16,16 @@ from archive.extract import lang as lang_mod
 from archive.extract import meta as meta_mod
 from archive.extract import spam as spam_mod
 from archive.extract.decode import decode
-from archive.extract.dom import JUNK_TAGS, MAX_CHARS, Line, TextLengths, absolute, lines, parse
+from archive.extract.dom import (
+    JUNK_TAGS,
+    MAX_CHARS,
+    Line,
+    TextLengths,
+    absolute,
+    lines,
+    parse,
+    utf8_may_hold_controls,
+)
 from archive.extract.facts import in_fact_cell
 from archive.extract.pagetype import classify
 from archive.extract.sanitize import caption_for, render
@@ -294,7 +303,9 @@ def run(page: Page, parser_version: str) -> Article:
     decoded = decode(page.body, page.charset)
     art = Article(url=page.effective_url or None, encoding=decoded.encoding, parser_version=parser_version)
     # NFC once, on the whole page: every field the record takes from it is then NFC as the SPEC requires.
-    root = parse(unicodedata.normalize("NFC", decoded.text[: MAX_CHARS + 1]))
+    # Any UTF-8 decoding (strict or with replacement) has a control character only where the bytes spell one.
+    controls = decoded.encoding != "utf-8" or utf8_may_hold_controls(page.body)
+    root = parse(unicodedata.normalize("NFC", decoded.text[: MAX_CHARS + 1]), controls)
     if root is None:
         return art
     head = _Head(root)
