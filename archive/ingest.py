@@ -199,7 +199,10 @@ class Ingestor:
         # past the 64 KiB SQLite keeps in memory, so the copies went to a temporary file, about 0.1 ms per
         # page of writes and reads. In memory they are a page's worth of copying; this connection runs no
         # VACUUM and no large sorts, the other things temp_store moves into memory.
-        self.conn.execute("PRAGMA temp_store = MEMORY")
+        try:
+            self.conn.execute("PRAGMA temp_store = MEMORY")
+        except sqlite3.OperationalError:
+            pass  # a caller's open transaction with temporary tables: only slower
         # Site profiles are part of extraction: given ones are kept in the archive (for reparse and later
         # imports), else the archive's stored ones apply, so every way in makes the same record.
         if profiles is None:
