@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from archive.extract import body, dom, meta, pipeline
+from archive.extract import body, dom, meta, pipeline, spam
 from archive.extract import decode as decode_mod
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
@@ -180,3 +180,19 @@ BODY_PIECES = [
 def test_decode_reads_meta_lazily_as_eagerly(pieces: list[bytes], header: str | None) -> None:
     body = b"".join(pieces)
     assert decode_mod.decode(body, header) == _decode_eager(body, header)
+
+
+CSS_PIECES = [".a{display:none}", "#B { visibility : hidden }", "div.c, .d{left:-999px}", ".e{width:0;}"]
+CSS_PIECES += ["}", "{", ".f{color:red}", "p{font-size:0!important}", "\n", ".g,#h{top:-1000px}"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(CSS_PIECES), max_size=8), st.lists(st.sampled_from(CSS_PIECES), max_size=4))
+def test_hidden_selectors_remembered_as_computed(first: list[str], second: list[str]) -> None:
+    styles = ["".join(first), "".join(second)]
+    computed: tuple[set[str], set[str]] = (set(), set())
+    for css in styles:
+        classes, ids = spam._hidden_in_style.__wrapped__(css)  # type: ignore[attr-defined]
+        computed[0].update(classes)
+        computed[1].update(ids)
+    assert spam.hidden_selectors(styles) == spam.hidden_selectors(styles) == computed
