@@ -196,3 +196,57 @@ def test_hidden_selectors_remembered_as_computed(first: list[str], second: list[
         computed[0].update(classes)
         computed[1].update(ids)
     assert spam.hidden_selectors(styles) == spam.hidden_selectors(styles) == computed
+
+
+def _first_post_measuring_all(node: Any, cjk: bool) -> Any:
+    """body.first_post as it was before it skipped elements too small to hold a run: each one judged."""
+    queue = [(node, 0)]
+    visited = 0
+    lengths = dom.TextLengths()
+    while queue and visited < 80:
+        el, depth = queue.pop(0)
+        visited += 1
+        found = body._first_of_run(el, cjk, lengths=lengths)
+        if found is not None:
+            return found
+        if depth < 3:
+            queue.extend((k, depth + 1) for k in el if isinstance(k.tag, str))
+    anc = node.getparent()
+    for _ in range(4):
+        if anc is None or dom.tag_of(anc) in ("body", "html"):
+            break
+        found = body._first_of_run(anc, cjk, holding=node, lengths=lengths)
+        if found is not None:
+            return found
+        anc = anc.getparent()
+    return None
+
+
+def _blog_pages() -> list[Any]:
+    """Pages whose content is a run of posts (the fixtures hold none), nested at several depths."""
+    prose = "这是一段足够长的博客正文，讲述了作者在旅途中的见闻和感受。" * 8
+    roots = []
+    for wrappers in range(5):
+        for posts in (1, 2, 3, 5):
+            items = "".join(
+                f'<div class="post"><h2>第{i}篇文章的标题</h2><p>{prose}</p><p>由作者{i}张贴 @ 2006-05-2{i} 21:14</p></div>'
+                f'<div class="ad"><a href="/x">广告</a></div>'
+                for i in range(posts)
+            )
+            html = "<html><body><div class='nav'><a href='/'>首页</a></div>"
+            html += "<div>" * wrappers + items + "</div>" * wrappers + "</body></html>"
+            roots.append(dom.parse(html))
+    return roots
+
+
+def test_first_post_as_judging_every_element() -> None:
+    found = judged = 0
+    for root in _page_roots() + _blog_pages():
+        for node in root.iter():
+            if dom.tag_of(node) in dom.BLOCK_TAGS:
+                for cjk in (True, False):
+                    post = body.first_post(node, cjk)
+                    assert post is _first_post_measuring_all(node, cjk)
+                    found += post is not None
+                    judged += 1
+    assert judged > 1000 and found > 20

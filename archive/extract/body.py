@@ -11,6 +11,7 @@ dropped. Works on layouts never seen before because nothing here names a site.
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -464,13 +465,18 @@ def _fingerprint(el: Any) -> tuple[str, frozenset[str]]:
     return f"{tag_of(el)}.{el.get('class') or ''}", frozenset(inner)
 
 
+def _post_text(cjk: bool) -> int:
+    """The least text (characters but spaces) a post of a run holds."""
+    return 150 if cjk else 400
+
+
 def _first_of_run(container: Any, cjk: bool, holding: Any = None, lengths: TextLengths | None = None) -> Any:
     """The first of two or more alike post-shaped children that hold most of ``container``'s text.
 
     With ``holding``, only a run one of whose posts holds that element counts.
     """
     measure = lengths if lengths is not None else TextLengths()
-    least = 150 if cjk else 400
+    least = _post_text(cjk)
     if measure[container] < 2 * least:
         return None  # too little text for two posts: decided without measuring the children
     kids = [k for k in container if isinstance(k.tag, str)][:200]
@@ -503,18 +509,23 @@ def first_post(node: Any, cjk: bool, lengths: TextLengths | None = None) -> Any:
     The page's own title, byline and date belong to the post on top; the longest one is usually an
     older post further down. Looks at the content node, a few levels into it and a few above it.
     """
-    queue = [(node, 0)]
-    visited = 0
     if lengths is None:
         lengths = TextLengths()  # a child measured here is the next container looked at
+    least = 2 * _post_text(cjk)  # the text _first_of_run needs in a container first
+    # An element with less text than that holds none in any descendant: those are visited without measuring
+    # them or calling _first_of_run (which finds nothing there), counting against the bound all the same.
+    queue: deque[tuple[Any, int, bool]] = deque([(node, 0, False)])
+    visited = 0
     while queue and visited < 80:  # bounded work on pages with huge content blocks
-        el, depth = queue.pop(0)
+        el, depth, small = queue.popleft()
         visited += 1
-        found = _first_of_run(el, cjk, lengths=lengths)
-        if found is not None:
-            return found
+        small = small or lengths[el] < least
+        if not small:
+            found = _first_of_run(el, cjk, lengths=lengths)
+            if found is not None:
+                return found
         if depth < 3:
-            queue.extend((k, depth + 1) for k in el if isinstance(k.tag, str))
+            queue.extend((k, depth + 1, small) for k in el if isinstance(k.tag, str))
     anc = node.getparent()
     for _ in range(4):
         if anc is None or tag_of(anc) in ("body", "html"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from archive.extract.dom import TextLengths
@@ -113,6 +114,10 @@ def _is_teaser(node: Any, runs: list[tuple[Any, list[Any]]], measure: dict[Any, 
     return False
 
 
+def _count(count: int | Callable[[], int]) -> int:
+    return count if isinstance(count, int) else count()
+
+
 def classify(
     root: Any,
     node: Any,
@@ -121,9 +126,10 @@ def classify(
     has_date: bool,
     cjk: bool,
     url: str | None,
-    teaser_lines: int,
+    teaser_lines: int | Callable[[], int],
     lengths: TextLengths | None = None,
 ) -> str:
+    """``teaser_lines``: the content's short dated lines, or how to count them (counted only if they decide)."""
     body_len = len("".join(body.split()))
     long_enough = body_len >= (80 if cjk else 250)
     if lengths is None:
@@ -145,7 +151,7 @@ def classify(
         text_len = lengths[node] or 1
         link_len = sum(lengths[a] for a in node.iter("a"))
         teaser_like = link_len / text_len >= 0.3 or longest < (150 if cjk else 300)
-        if inner >= 8 and teaser_like and (dated >= inner // 2 or teaser_lines >= 6):
+        if inner >= 8 and teaser_like and (dated >= inner // 2 or _count(teaser_lines) >= 6):
             return "listing"
         if long_enough:
             return "article"

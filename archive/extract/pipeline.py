@@ -461,7 +461,12 @@ def run(page: Page, parser_version: str) -> Article:
     art.views = fields.views
     art.credits = fields.credits
     art.lang = lang_mod.detect(art.body or page_text, head.lang)
-    teasers = sum(1 for b in blocks if b.line is not None and len(b.text) < 200 and meta_mod.has_date(b.text))
+
+    def teasers() -> int:  # counted only where the page type turns on it
+        return sum(
+            1 for b in blocks if b.line is not None and len(b.text) < 200 and meta_mod.has_date(b.text)
+        )
+
     art.page_type = classify(
         root, node, art.body or "", art.title, bool(published), cjk, page.effective_url, teasers, lengths
     )
