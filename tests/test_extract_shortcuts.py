@@ -250,3 +250,17 @@ def test_first_post_as_judging_every_element() -> None:
                     found += post is not None
                     judged += 1
     assert judged > 1000 and found > 20
+
+
+def test_scored_blocks_come_in_document_order_unless_nested() -> None:
+    # body._widen sums the blocks' scores in document order, and sorts them only when one holds another.
+    unsorted = 0
+    for root in _page_roots() + _blog_pages():
+        for cjk in (True, False):
+            own: dict[Any, float] = {}
+            body.score_blocks(list(dom.lines(root)), cjk, own)
+            nested = any(anc in own for block in own for anc in block.iterancestors())
+            if not nested:
+                assert list(own) == body._document_order(own)
+                unsorted += 1
+    assert unsorted > 10

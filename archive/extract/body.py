@@ -206,7 +206,10 @@ def _widen(node: Any, own: dict[Any, float], measure: TextLengths) -> Any:
     # text, though an excluded element's own total still counts its text). Blocks are taken in document
     # order, so every total adds the same numbers in the same order as walking the ancestor's subtree would.
     totals: dict[Any, float] = {}
-    for block in _document_order(own):
+    # score_blocks met the blocks in the order of their first lines, which is document order unless a block
+    # holds another (its own text may follow the inner block's): sorted only then.
+    nested = any(anc in own for block in own for anc in block.iterancestors())
+    for block in _document_order(own) if nested else list(own):
         s = own[block]
         el = block
         while el is not None:

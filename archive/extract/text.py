@@ -23,8 +23,11 @@ def clean(text: str | None) -> str:
     if not text:
         return ""
     text = unicodedata.normalize("NFC", text)
-    # Printable text holds no control character (nor U+FFFE/U+FFFF): settled by one C loop, no regex scan.
-    return collapse(text if text.isprintable() else _CONTROL.sub("", text))
+    # Printable text holds no control character (nor U+FFFE/U+FFFF) and no whitespace but " ": settled by
+    # one C loop, no regex scan; with single inner spaces it is collapsed already (most lines are).
+    if text.isprintable():
+        return text if "  " not in text and text[:1] != " " and text[-1:] != " " else collapse(text)
+    return collapse(_CONTROL.sub("", text))
 
 
 def collapse(text: str) -> str:
