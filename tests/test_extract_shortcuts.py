@@ -14,6 +14,7 @@ from lxml import etree
 
 from archive.extract import body, dom, meta, pipeline, spam
 from archive.extract import decode as decode_mod
+from archive.extract.text import collapse, visible_len
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 DEMO = Path(__file__).parent.parent / "crawler" / "demo" / "site"
@@ -264,3 +265,83 @@ def test_scored_blocks_come_in_document_order_unless_nested() -> None:
                 assert list(own) == body._document_order(own)
                 unsorted += 1
     assert unsorted > 10
+
+
+def _lines_keeping_whitespace(root: Any, with_images: bool) -> list[tuple[Any, ...]]:
+    """dom.lines (no skip) as it was before it left out whitespace that opens a line: every text kept."""
+    out: list[tuple[Any, ...]] = []
+    parts: list[str] = []
+    images: list[Any] = []
+    link_len, in_link = 0, 0
+    blocks, heading = [root], [0]
+
+    def flush() -> None:
+        nonlocal parts, link_len, images
+        text = collapse("".join(parts))
+        if text or images:
+            out.append((text, link_len, blocks[-1], heading[-1], len(text) - text.count(" "), images))
+        parts, link_len, images = [], 0, []
+
+    def gather(text: str | None) -> None:
+        nonlocal link_len
+        if text:
+            parts.append(text)
+            link_len += visible_len(text) if in_link else 0
+
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in dom.BLOCK_TAGS:
+                if parts or images:
+                    flush()
+                if tag not in ("br", "hr"):
+                    blocks.append(el)
+                    heading.append(int(tag[1]) if tag in dom.HEADING_TAGS else heading[-1])
+                    gather(el.text)
+                continue
+            in_link += tag == "a"
+            if tag == "img" and with_images:
+                images.append(el)
+            gather(el.text)
+        else:
+            if tag in dom.BLOCK_TAGS:
+                if parts or images:
+                    flush()
+                if tag not in ("br", "hr") and len(blocks) > 1:
+                    blocks.pop()
+                    heading.pop()
+            elif tag == "a":
+                in_link -= 1
+            if el is root:
+                break
+            gather(el.tail)
+    if parts or images:
+        flush()
+    return out
+
+
+TAGS = ["div", "p", "span", "a", "b", "h2", "li", "br", "img", "td"]
+TEXTS = ["", " ", "\n  ", "\u3000", "\xa0", "\u200b", "新闻", " 正文 ", "a b", "链接"]
+HTML = st.recursive(
+    st.sampled_from(TEXTS),
+    lambda inner: st.builds(
+        lambda tag, kids, tail: f"<{tag}>{''.join(kids)}</{tag}>{tail}",
+        st.sampled_from(TAGS),
+        st.lists(inner, max_size=4),
+        st.sampled_from(TEXTS),
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(HTML, min_size=1, max_size=4), st.booleans())
+def test_lines_as_keeping_every_text(body_parts: list[str], with_images: bool) -> None:
+    root = dom.parse("<html><body>" + "".join(body_parts) + "</body></html>")
+    if root is None:
+        return
+    got = [
+        (ln.text, ln.link_len, ln.block, ln.heading, ln.length, ln.images)
+        for ln in dom.lines(root, with_images=with_images)
+    ]
+    assert got == _lines_keeping_whitespace(root, with_images)

@@ -147,6 +147,8 @@ def lines(
     """
     # The hottest loop of extraction (every element of the page, twice): names are bound locally, and a
     # line is only built where text or an image has gathered (most block boundaries close nothing).
+    # Whitespace that would open a line is not gathered at all: collapse() strips it, it counts for no link
+    # text, and the whitespace between tags then leaves nothing to flush.
     parts: list[str] = []
     link_len = 0
     images: list[Any] = []
@@ -197,7 +199,7 @@ def lines(
                     blocks.append(el)
                     heading.append(int(tag[1]) if tag in heading_tags else heading[-1])
                     text = el.text
-                    if text:
+                    if text and (parts or not text.isspace()):
                         parts.append(text)
                         if in_link:
                             link_len += visible_len(text)
@@ -207,7 +209,7 @@ def lines(
             elif tag == "img" and with_images:
                 images.append(el)
             text = el.text
-            if text:
+            if text and (parts or not text.isspace()):
                 parts.append(text)
                 if in_link:
                     link_len += visible_len(text)
@@ -227,7 +229,7 @@ def lines(
             if el is root:
                 break
             tail = el.tail
-            if tail:
+            if tail and (parts or not tail.isspace()):
                 parts.append(tail)
                 if in_link:
                     link_len += visible_len(tail)
