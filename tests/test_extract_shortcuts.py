@@ -345,10 +345,3 @@ def test_lines_as_keeping_every_text(body_parts: list[str], with_images: bool) -
         for ln in dom.lines(root, with_images=with_images)
     ]
     assert got == _lines_keeping_whitespace(root, with_images)
-
-
-def test_titled_candidates_as_every_element_with_class_or_id() -> None:
-    tags = ("h2", "h3", "div", "td", "span", "p", "font", "strong")
-    for root in _page_roots():
-        every = [el for el in root.iter(*tags) if el.get("class") is not None or el.get("id") is not None]
-        assert pipeline.titled_candidates(root) == every

@@ -875,24 +875,16 @@ def _h1_texts(root: Any) -> list[str]:
     return out
 
 
-_TITLED_TAGS = frozenset(("h2", "h3", "div", "td", "span", "p", "font", "strong"))
-# Elements with a class or an id, in document order: the only ones whose hint can say "title" (an element
-# without either has the blank hint, passed over), found in C instead of reading every element's attributes.
-_WITH_CLASS_OR_ID = etree.XPath("//@class/.. | //@id/..")
-
-
-def titled_candidates(root: Any) -> list[Any]:
-    """``root.iter(*_TITLED_TAGS)`` without the elements that have neither class nor id."""
-    return [el for el in _WITH_CLASS_OR_ID(root) if el.tag in _TITLED_TAGS]
-
-
 def _titled(root: Any, node_set: set[Any]) -> list[str]:
     """Short texts of elements whose class or id says they hold the title (old layouts without <h1>)."""
     out: list[str] = []
-    for el in titled_candidates(root):
+    for el in root.iter("h2", "h3", "div", "td", "span", "p", "font", "strong"):
+        cls, ident = el.get("class"), el.get("id")
+        if cls is None and ident is None:
+            continue  # the blank hint, decided before building it (most elements have neither)
         if el in node_set and el.tag not in ("h2", "h3"):
             continue
-        hint = f"{el.get('class') or ''} {el.get('id') or ''}"
+        hint = f"{cls or ''} {ident or ''}"
         if not hint.strip() or not _TITLE_HINT.search(hint):
             continue
         text = clean(" ".join(el.itertext()))
