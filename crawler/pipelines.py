@@ -167,6 +167,7 @@ class ArchivePipeline(ArchiveWriter):
         self.max_waiting = max(2 * self.batch_size, s.getint("NEWS_ARCHIVE_MAX_WAITING", 0))
         self._paused = False
         self._opening = False  # the writer is starting (open_spider to _open_writer)
+        self._closing = False  # the spider is closing: nothing more to download
         # Extraction shared with the crawl's process: while the writer process writes one batch, the crawl's
         # process extracts the pages of the next (one per reactor turn, between downloads), and the writer
         # extracts only what it was not sent extracted. Each process then does what the other has no time
@@ -419,17 +420,30 @@ class ArchivePipeline(ArchiveWriter):
         """Extract the next waiting page in this process on a later reactor turn, while the writer writes."""
         if self._local_extractor is None or self._sharing:
             return
-        if self._flush_lock.locked and self._next_local < len(self._buffer):
+        if self._worth_extracting_here():
             from twisted.internet import reactor
 
             self._sharing = True
             reactor.callLater(0, self._extract_next)
 
+    def _worth_extracting_here(self) -> bool:
+        """Whether this process should extract a waiting page: only while the writer writes, and only when
+        the writer is behind (a full batch waits for it) or this process has nothing else to do (the writer
+        is starting, or the downloads are over).
+
+        Extracting here whenever the writer was busy made this process the crawl's bottleneck once the
+        writer got faster: it extracted 60% of the pages, at 0.9 ms each between downloads (against 0.6 in
+        the writer's warm loop), while the writer waited for a batch to fill.
+        """
+        if not self._flush_lock.locked or self._next_local >= len(self._buffer):
+            return False
+        return len(self._buffer) >= self.batch_size or self._opening or self._closing
+
     def _extract_next(self) -> None:
         self._sharing = False
         i = self._next_local
-        if self._local_extractor is None or not self._flush_lock.locked or i >= len(self._buffer):
-            return  # the writer is idle (it extracts what it is sent), or nothing waits
+        if self._local_extractor is None or not self._worth_extracting_here():
+            return  # the writer is idle (it extracts what it is sent), not behind, or nothing waits
         self._outcomes[i] = run_extraction(to_page(self._buffer[i]), self._local_extractor)
         self._next_local = i + 1
         self.report.extracted_in_crawl += 1
@@ -457,6 +471,8 @@ class ArchivePipeline(ArchiveWriter):
     async def close_spider(self) -> None:
         if self._timer is not None and self._timer.running:
             self._timer.stop()
+        self._closing = True  # no more downloads: extract what waits while the writer finishes its batch
+        self._share()
         await self._flush()  # also waits for a batch being written
         extracting = self._extract_pool is not None or (
             self._remote is not None and self.extract_processes > 0

@@ -288,3 +288,33 @@ def test_a_writer_process_dying_mid_crawl_stops_the_crawl_cleanly_and_the_rerun_
     urls = [url for (url,) in query(db, "SELECT url FROM articles ORDER BY url")]
     assert len(urls) == len(set(urls)) >= 24
     assert urls == [url for (url,) in query(reference, "SELECT url FROM articles ORDER BY url")]
+
+
+def test_the_crawls_process_leaves_extraction_to_a_writer_that_keeps_up(tmp_path: Path) -> None:
+    """Shared extraction only helps a writer that is behind: with pages arriving a little slower than the
+    writer writes them (it is busy most of the time, but never a full batch behind), the crawl's process
+    extracts none once the writer is open: it has downloads to do."""
+    db, log = str(tmp_path / "a.db"), tmp_path / "extracted.txt"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT)]), "EXTRACTED_BY": str(log)}
+    with SiteServer(news_site(n_articles=16, per_page=16)) as srv:
+        cmd = crawl_cmd(
+            db,
+            srv.url("/"),
+            settings={
+                "NEWS_ARCHIVE_EXTRACTOR": "test_crawl_writer_process.slow_recording_extractor",  # 30 ms a page
+                "NEWS_ARCHIVE_SHARE_EXTRACTION": "True",
+                "DOWNLOAD_DELAY": "0.1",  # a page every 0.1 s, a batch of 4 every 0.4 s: written in 0.15 s
+                "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+            },
+        )
+        crawl = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        _, stderr = crawl.communicate(timeout=120)
+    assert crawl.returncode == 0, stderr[-2000:]
+    lines = [line.split() for line in log.read_text().splitlines()]
+    assert len(lines) >= 16
+    by_crawl = [i for i, (pid, _) in enumerate(lines) if int(pid) == crawl.pid]
+    # Only pages fetched while the writer process started (well under a second: the first few) or, once the
+    # downloads are over, what waits for the writer's last batch (at most a batch of 4): none in between.
+    assert not [i for i in by_crawl if 4 <= i < len(lines) - 4], (by_crawl, len(lines))
