@@ -26,9 +26,10 @@ NEWS_ARCHIVE_EXTRACT_PROCESSES = 0
 # share its core with the ingest path (crawler/writer_process.py; docs/benchmarks.md, ## Crawl). False: a
 # writer thread in the crawl's process.
 NEWS_ARCHIVE_WRITER_PROCESS = True
-# While the archive writer process writes one batch, the crawl's process extracts the pages of the next, so
-# the two share the extraction on two cores (crawler/pipelines.py). It costs 10-15% more CPU in all: on a
-# machine whose cores are busy with other work, False does better (docs/benchmarks.md, ## Crawl).
+# When the archive writer process falls behind (a full batch waits while it writes), the crawl's process
+# extracts the waiting pages, so the two share the extraction on two cores (crawler/pipelines.py). A page
+# extracted there costs more CPU than in the writer: on a machine whose cores are busy with other work,
+# False may do better (docs/benchmarks.md, ## Crawl).
 NEWS_ARCHIVE_SHARE_EXTRACTION = True
 # Pages waiting for the writer at which downloads pause until it catches up (at least 2 batches).
 NEWS_ARCHIVE_MAX_WAITING = 0
