@@ -356,3 +356,43 @@ def test_utf8_bytes_without_control_bytes_decode_without_controls(pieces: list[b
 def test_huge_tag_check_as_the_pattern(pieces: list[str]) -> None:
     text = "".join(pieces)
     assert dom.has_huge_tag(text) == bool(dom._HUGE_TAG.search(text))
+
+
+def test_lower_cased_style_pattern_matches_as_the_folding_one() -> None:
+    # spam.hidden_style runs the hiding pattern without re.I on the lower-cased style, unless the style holds
+    # one of _FOLDS_UNLIKE_LOWER. Every atom of the pattern must then match the same characters either way.
+    exceptions = set(spam._FOLDS_UNLIKE_LOWER.pattern.strip("[]"))
+    chars = [chr(cp) for cp in range(0x110000) if not 0xD800 <= cp < 0xE000 and chr(cp) not in exceptions]
+    lowered = [ch.lower() for ch in chars]
+    assert all(len(low) == 1 for low in lowered)  # positions kept (U+0130, which grows, is an exception)
+    text, low = "".join(chars), "".join(lowered)
+    pattern = spam._HIDDEN_STYLE.pattern
+    assert spam._HIDDEN_STYLE_LOWER.pattern == pattern and pattern == pattern.lower()
+    letters = set(re.sub(r"\\.", "", pattern)) & set("abcdefghijklmnopqrstuvwxyz")
+    for atom in [*sorted(letters), r"\d", r"\s", ":", ";", "-", "%", "!", "0", r"\."]:
+        folded = {m.start() for m in re.finditer(atom, text, re.I)}
+        assert folded == {m.start() for m in re.finditer(atom, low)}, atom
+
+
+STYLE_PIECES = ["display", "DISPLAY", "Display", ":", " ", "none", "NONE", "visibility", "hıdden", "hİdden"]
+STYLE_PIECES += [
+    "hidden",
+    "left",
+    "TOP",
+    "-999px",
+    "width",
+    "Height",
+    "0",
+    "px",
+    ";",
+    "!important",
+    "opacity",
+]
+STYLE_PIECES += ["0.0", "font-size", "ſ", "K", "color:red"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(STYLE_PIECES), max_size=8))
+def test_hidden_style_as_the_folding_pattern(pieces: list[str]) -> None:
+    style = "".join(pieces)
+    assert spam.hidden_style(style) == bool(spam._HIDDEN_STYLE.search(style))

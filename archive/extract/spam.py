@@ -64,6 +64,11 @@ _HIDDEN_STYLE = re.compile(
     r"opacity\s*:\s*0(?:\.0+)?\s*(?:;|$|!)",
     re.I,
 )
+# The same pattern without case folding, for lower-cased text: the same answer (lower-casing keeps every
+# position, and turns every character re.I takes for one of the pattern's letters into that letter) unless
+# the text holds one of the three characters re.I folds otherwise (_FOLDS_UNLIKE_LOWER). Several times
+# faster: a case-insensitive alternation is tried at every position with folding.
+_HIDDEN_STYLE_LOWER = re.compile(_HIDDEN_STYLE.pattern)
 # Hiding declarations in a stylesheet, one pattern per property: each starts with a literal, which the
 # regex engine finds by fast search, where one alternation is tried at every position (3x slower).
 _CSS_HIDING = tuple(
@@ -170,15 +175,22 @@ def _hidden_in_style(css: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(classes), frozenset(ids)
 
 
+def hidden_style(style: str) -> bool:
+    """Whether an inline style hides its element (_HIDDEN_STYLE finds a hiding declaration)."""
+    if _FOLDS_UNLIKE_LOWER.search(style):
+        return _HIDDEN_STYLE.search(style) is not None
+    return _HIDDEN_STYLE_LOWER.search(style.lower()) is not None
+
+
 def is_hidden(el: Any, classes: set[str], ids: set[str]) -> bool:
     if el.get("hidden") is not None:
         return True
     style = el.get("style")
-    if style and _HIDDEN_STYLE.search(style):
+    if style and hidden_style(style):
         return True
     if classes:
         cls = el.get("class")
-        if cls and any(c.lower() in classes for c in cls.split()):
+        if cls and not classes.isdisjoint(map(str.lower, cls.split())):  # any hidden one (in C)
             return True
     if ids:
         ident = el.get("id")
