@@ -303,7 +303,7 @@ def test_the_crawls_process_leaves_extraction_to_a_writer_that_keeps_up(tmp_path
             settings={
                 "NEWS_ARCHIVE_EXTRACTOR": "test_crawl_writer_process.slow_recording_extractor",  # 30 ms a page
                 "NEWS_ARCHIVE_SHARE_EXTRACTION": "True",
-                "DOWNLOAD_DELAY": "0.1",  # a page every 0.1 s, a batch of 4 every 0.4 s: written in 0.15 s
+                "DOWNLOAD_DELAY": "0.2",  # a page every 0.2 s, a batch of 4 every 0.8 s: written in 0.15 s
                 "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
             },
         )
