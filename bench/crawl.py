@@ -319,12 +319,6 @@ def main() -> None:
     ingest_ms = 1000 * ingest["cpu_self"] / ingest["pages"]
     target = 0.7 * bare["pages_per_s"]
     cores = os.cpu_count() or 1
-    budget = 1000 * cores / target  # ms of CPU per page on every core, at the target rate
-    ceiling = cores / ((server_ms + crawl_ms + ingest_ms) / 1000)
-    ingest_room = budget - server_ms - crawl_ms
-    # On an idle machine the bare spider runs at the pace of its one core (it is CPU-bound): the target then.
-    idle_bare = 1000 / bare_ms
-    idle_room = 1000 * cores / (0.7 * idle_bare) - server_ms - crawl_ms
     shared = share.get("extracted_in_crawl", 0)
     lines = [
         "## Crawl",
@@ -374,45 +368,46 @@ def main() -> None:
         f" it is about 1%): at most {1000 / writer_ms:.0f} pages/s on a whole core; it had"
         f" {writer_busy:.0%} of one in that run.",
         "",
-        "**Sharing the cores.** By default, while the writer writes one batch the crawl's process extracts the"
-        " pages of the next, one per reactor turn between downloads, and sends them extracted; the writer"
-        f" extracts only the rest. Here the crawl's process extracted {shared:,} of"
-        f" {share.get('articles', 0):,} articles; against extraction in the writer only, the writer's CPU per"
-        f" page fell from {writer_ms:.2f} to {per_page(share, 'cpu_writer'):.2f} ms, the crawl's rose from"
-        f" {crawl_ms:.2f} to {per_page(share, 'cpu_self'):.2f} ms, and the crawl ran at"
-        f" {share['pages_per_s']:.0f} pages/s instead of {noshare['pages_per_s']:.0f}. It costs more CPU in all"
-        " (each process's CPU per operation grows when both run at once, and the crawl's process loads the"
-        " extractor), so it pays only while the second core is free: on a machine whose cores other work keeps"
-        " busy, `-s NEWS_ARCHIVE_SHARE_EXTRACTION=False` does better.",
+        "**Sharing the cores.** By default, when the writer falls behind (a full batch waits for it while it"
+        " writes), the crawl's process extracts the waiting pages between downloads and sends them extracted;"
+        " it also does while the writer starts and once the downloads are over. Here it extracted"
+        f" {shared:,} of {share.get('articles', 0):,} articles; against extraction in the writer only, the"
+        f" writer's CPU per page went from {writer_ms:.2f} to {per_page(share, 'cpu_writer'):.2f} ms, the"
+        f" crawl's from {crawl_ms:.2f} to {per_page(share, 'cpu_self'):.2f} ms, and the crawl ran at"
+        f" {share['pages_per_s']:.0f} pages/s against {noshare['pages_per_s']:.0f} (single runs: within about"
+        " 10% of each other, as the pairs above show). A page extracted between downloads costs the crawl's"
+        " process more than one in the writer's loop (0.75-0.9 ms against 0.55: the extractor's code and tables"
+        " have left the CPU caches), so it pays only while the second core would otherwise wait.",
         "",
-        "**This round** (the previous run of this script, 2026-11-30 09:19, measured the archiving crawl at 320"
-        " pages/s against the bare 970, a cost of 67%, and the ingest path at 3.33 ms per page):"
-        " (1) the crawl no longer waits for the writer process to start before its first download (0.9-1.0 s"
-        " of a run of about 6 s): downloads begin at once, up to four times `NEWS_ARCHIVE_MAX_WAITING` pages"
-        " wait meanwhile, and the crawl's process extracts them itself; (2) the writer process imports no"
-        " Scrapy or Twisted (`crawler/archive_writer.py`), so it starts in 0.35 s instead of 0.9 s; (3) the"
-        " ingest path is cheaper: extraction (one reading of each metadata line, the script decided from"
-        " OpenCC's character tables, quick checks in front of the costly patterns), the dedup fingerprint and"
-        " the search index's text in about half the CPU (values unchanged: persisted), and the search index"
-        " merging 16 segments at a time instead of 4 (schema v3).",
+        "**This round** (the previous run of this script, 2026-11-30 10:44, measured 448 pages/s against a bare"
+        " 882 pooled from two runs, a cost of 49%, with the bare crawl timed from the reactor's start only):"
+        " (1) both crawls are timed over the same span, from making the Scrapy settings and CrawlerProcess on:"
+        " the bare crawl's timer used to start after them (about 0.27 s), the archiving crawl's before;"
+        " (2) three alternating pairs instead of one bare run at each end of the script;"
+        " (3) extraction 0.77 -> 0.55 ms per page of this site (records byte-identical;"
+        " docs/extraction-speed.md) and the writer's ingest of an extracted page 1.27 -> 1.01 ms (savepoint"
+        " journals in memory, one dictionary per host instead of one per page for pages of unique text, one"
+        " statement for an article's 30 bands; docs/benchmarks.md, ## Ingest);"
+        " (4) the crawl's process reads the writer's answers on the reactor (no thread waiting for the GIL),"
+        " sends the next batch from the answer's callback, extracts only when the writer is behind, builds no"
+        " debug log record only to drop it, and the writer process exits without the interpreter's teardown"
+        " (30-60 ms of the end); (5) the start skips a garbage collection (30-100 ms) and the pre-opening of a"
+        " new archive (30-70 ms of file syncs).",
         "",
-        "**What the target needs.** 30% of the bare crawl's"
-        f" {bare['pages_per_s']:.0f} pages/s leaves {target:.0f} pages/s, i.e. {budget:.2f} ms of CPU per page"
-        f" on {cores} cores if both are ours and never idle. The site's server takes {server_ms:.2f} ms of it"
-        f" and the crawl's process {crawl_ms:.2f} ms, which leaves **{ingest_room:.2f} ms** per page for the"
-        f" archive's ingest path (store raw, extract, dedup, index, commit), which takes {ingest_ms:.2f} ms"
-        f" today: even a perfect split over {cores} idle cores tops out at {ceiling:.0f} pages/s"
-        f" ({1 - ceiling / bare['pages_per_s']:.0%} cost). The ingest path needs to be about"
-        f" {ingest_ms / max(ingest_room, 0.01):.1f}x cheaper against this run's bare crawl. On an idle machine"
-        f" the bare spider runs at its one core's pace, {idle_bare:.0f} pages/s at its {bare_ms:.2f} ms per page,"
-        f" and the same arithmetic leaves the ingest path {idle_room:.2f} ms per page: it needs to be about"
-        f" **{ingest_ms / max(idle_room, 0.01):.1f}x** cheaper than today (or the machine more cores; with the"
-        " crawl side at the bare spider's own cost it would still need"
-        f" {ingest_ms / max(idle_room + crawl_ms - bare_ms, 0.01):.1f}x). Load average during the run:"
-        f" {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, so the absolute figures are low and"
-        " noisy (the CPU per page is the steadier figure); the ratios within the run are what it compares."
-        " The pages' text is random characters (so that no two are near copies), which makes nearly every CJK"
-        " bigram a new search-index term: a heavier index than real text gives.",
+        "**Where the time goes.** The archiving crawl's process spends"
+        f" {crawl_ms:.2f} ms of CPU per page without extraction ({disc_ms:.2f} for discovery alone, {bare_ms:.2f}"
+        f" for the bare spider) and the writer {writer_ms:.2f} ms with it (the ingest path alone, with no crawl"
+        f" beside it: {ingest_ms:.2f} ms): together {crawl_ms + writer_ms:.2f} ms"
+        f" on {cores} cores, {1000 * cores / (crawl_ms + writer_ms + server_ms):.0f} pages/s if both were busy"
+        " all the time. They are not at the ends of a run: the first downloads wait for Scrapy's start (as the"
+        " bare crawl's do) and, after the last download, the writer writes what still waits and merges the"
+        " search index's segments (about 0.1 ms per page indexed: the archive's size target, docs/storage.md)"
+        " while the crawl's process has nothing left to do: 0.3-0.4 s of a 3.5-4 s run. For the target,"
+        f" archiving has to run at {target:.0f} pages/s, {1000 * cores / target:.2f} ms of CPU per page on"
+        f" {cores} cores, this run's bare crawl at {bare['pages_per_s']:.0f}. Load average during the run:"
+        f" {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end. The pages' text is random"
+        " characters (so that no two are near copies), which makes nearly every CJK bigram a new search-index"
+        " term: a heavier index than real text gives.",
     ]
     if memory:
         lines += [
