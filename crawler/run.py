@@ -20,6 +20,7 @@ from scrapy.settings import Settings
 
 from archive.errors import BadInput
 from archive.runs import ArchiveLock
+from crawler import writer_process
 from crawler.pipelines import RunReport
 
 __all__ = ["RunReport", "crawl_settings", "run_crawl"]
@@ -86,11 +87,16 @@ def run_crawl(
             from archive.db import open_db
 
             open_db(db_path).conn.close()
-        process = CrawlerProcess(settings)
-        skip_disabled_log_records(settings)
-        crawler = process.create_crawler(spider)
-        process.crawl(crawler, start_urls=urls)
-        process.start(install_signal_handlers=install_signal_handlers)
+        if settings.getbool("NEWS_ARCHIVE_WRITER_PROCESS", True):
+            writer_process.prestart()  # its imports overlap Scrapy's start; the pipeline takes it
+        try:
+            process = CrawlerProcess(settings)
+            skip_disabled_log_records(settings)
+            crawler = process.create_crawler(spider)
+            process.crawl(crawler, start_urls=urls)
+            process.start(install_signal_handlers=install_signal_handlers)
+        finally:
+            writer_process.discard_prestarted()  # not taken: the crawl did not get as far as its pipeline
         pipeline = getattr(crawler, "news_archive_pipeline", None)
         if pipeline is None:
             report = RunReport(db_path=str(db_path), outcome="failed", error="the crawl did not start")
