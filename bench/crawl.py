@@ -154,7 +154,7 @@ def _child(kind: str, base: str, db: str, n: int, out: str) -> None:
         from scrapy import Request, Spider
         from scrapy.crawler import CrawlerProcess
 
-        from crawler.run import crawl_settings
+        from crawler.run import crawl_settings, skip_disabled_log_records
         from crawler.spiders.news import NewsSpider
 
         urls = [base + p for p in site_pages(n)]
@@ -175,6 +175,7 @@ def _child(kind: str, base: str, db: str, n: int, out: str) -> None:
         t = time.perf_counter()
         settings = crawl_settings(db, {**POLITENESS_OFF, "ITEM_PIPELINES": {}})
         process = CrawlerProcess(settings)
+        skip_disabled_log_records(settings)  # as run_crawl does: no debug record built only to be dropped
         bare = kind != "discover"
         crawler = process.create_crawler(Bare if bare else NewsSpider)
         process.crawl(crawler, **({} if bare else {"start_urls": [base + "/"]}))
