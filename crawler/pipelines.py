@@ -168,11 +168,10 @@ class ArchivePipeline(ArchiveWriter):
         self._paused = False
         self._opening = False  # the writer is starting (open_spider to _open_writer)
         self._closing = False  # the spider is closing: nothing more to download
-        # Extraction shared with the crawl's process: while the writer process writes one batch, the crawl's
-        # process extracts the pages of the next (one per reactor turn, between downloads), and the writer
-        # extracts only what it was not sent extracted. Each process then does what the other has no time
-        # for. With both processes busy each one's CPU per page grows, so it pays only while the machine has
-        # the second core to spare (docs/benchmarks.md, ## Crawl); it is a fast crawl's default.
+        # Extraction shared with the crawl's process: when the writer process is behind (a full batch waits
+        # while it writes), the crawl's process extracts waiting pages (one per reactor turn, between
+        # downloads), and the writer extracts only what it was not sent extracted (_worth_extracting_here).
+        # It pays only while the machine has the second core to spare (docs/benchmarks.md, ## Crawl).
         self.share_extraction = s.getbool("NEWS_ARCHIVE_SHARE_EXTRACTION", True)
         self.tune_gc = s.getbool("NEWS_ARCHIVE_TUNE_GC", True)
         self._outcomes: list[Outcome | None] = []  # beside _buffer: what the crawl's process extracted
