@@ -95,9 +95,10 @@ def canonicalize(url: str) -> str:
     """The canonical form of ``url`` (see the module doc). Non-HTTP URLs are returned stripped of whitespace."""
     url = url.strip()
     plain = _PLAIN_URL.fullmatch(url)
-    if plain is not None and (plain["port"] is None or int(plain["port"]) <= 65535):
+    if plain is not None:
         port = None if plain["port"] is None else int(plain["port"])
-        return _assemble(plain["scheme"].lower(), plain["host"].lower(), port, plain["path"], "")
+        if port is None or port <= 65535:
+            return _assemble(plain["scheme"].lower(), plain["host"].lower(), port, plain["path"], "")
     return _canonicalize_parsed(url)
 
 

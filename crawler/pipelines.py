@@ -366,10 +366,7 @@ class ArchivePipeline(ArchiveWriter):
 
     def _written(self, listing_states: list[FetchState], done: defer.Deferred[None]) -> None:
         try:
-            spider = self.crawler.spider
-            for state in listing_states:
-                if hasattr(spider, "note_listing"):
-                    spider.note_listing(state)
+            self._note_listings(listing_states)
             if len(self._buffer) >= self.batch_size:
                 self._write_next(done)
             else:
@@ -482,10 +479,14 @@ class ArchivePipeline(ArchiveWriter):
                 listing_states = await self._call(self._drain)
             finally:
                 self._flush_lock.release()
-            for state in listing_states:
-                self.crawler.spider.note_listing(state) if hasattr(
-                    self.crawler.spider, "note_listing"
-                ) else None
+            self._note_listings(listing_states)
+
+    def _note_listings(self, states: list[FetchState]) -> None:
+        """Hand the spider the fetch states of pages the archive found to be listings."""
+        note = getattr(self.crawler.spider, "note_listing", None)
+        if note is not None:
+            for state in states:
+                note(state)
 
     async def spider_closed(self, spider: Any, reason: str) -> None:
         """The run's end: its figures, outcome and (for a completed run) the listings' validators."""

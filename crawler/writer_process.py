@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import signal
-from multiprocessing import get_context
+import sys
+from multiprocessing import get_context, parent_process
 from multiprocessing.connection import Connection
 from types import SimpleNamespace
 from typing import Any
@@ -87,12 +89,17 @@ def discard_prestarted() -> None:
         return
     process, conn = _PRESTARTED
     _PRESTARTED = None
+    _stop(process, conn, timeout=10.0)
+
+
+def _stop(process: Any, conn: Connection, timeout: float) -> None:
+    """Tell the writer process to stop, and wait for it (``timeout`` seconds before it is terminated)."""
     try:
         conn.send(None)
     except OSError:
         pass
     conn.close()
-    process.join(10)
+    process.join(timeout)
     if process.is_alive():
         process.terminate()
         process.join()
@@ -115,11 +122,6 @@ class RemoteWriter:
             self._conn.send((settings, spider_info))
         except OSError as exc:
             raise self._stopped() from exc
-
-    def call(self, pipeline: Any, name: str, *args: Any) -> Any:
-        """Run ``pipeline.<name>(*args)`` in the writer process and wait for its answer."""
-        self.send(pipeline, name, *args)
-        return self.receive(pipeline)
 
     def send(self, pipeline: Any, name: str, *args: Any) -> None:
         """Start ``pipeline.<name>(*args)`` in the writer process; :meth:`receive` takes its answer. The
@@ -156,15 +158,7 @@ class RemoteWriter:
         return WriterStopped(f"the archive writer process stopped (exit code {self._process.exitcode})")
 
     def stop(self, timeout: float = 60.0) -> None:
-        try:
-            self._conn.send(None)
-        except OSError:
-            pass
-        self._conn.close()
-        self._process.join(timeout)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join()
+        _stop(self._process, self._conn, timeout)
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -239,11 +233,7 @@ def _exit_child() -> None:
     The interpreter's own exit tears down lxml, OpenCC, SQLite and the extractor's tables object by object:
     30-60 ms that the crawl's end waited for, with nothing left to save. Only in the child process.
     """
-    import multiprocessing
-    import os
-    import sys
-
-    if multiprocessing.parent_process() is None:
+    if parent_process() is None:
         return
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
