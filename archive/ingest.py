@@ -327,30 +327,37 @@ class Ingestor:
         place instead of counting as a new fetch, so reparsing twice changes nothing the second time.
         """
         self._index_failed = {}
+        careful = False
         while True:
             try:
-                return self._apply_batch(items, reparse)
-            except _IndexFailed:
-                continue  # again, with the page whose article could not be indexed failed in its savepoint
+                return self._apply_batch(items, reparse, careful)
+            except (_PageFailed, _IndexFailed):
+                # Again, each page in a savepoint: the failed page (or the one whose article could not be
+                # indexed) fails alone.
+                careful = True
 
-    def _apply_batch(self, items: Sequence[tuple[int, Page, Outcome]], reparse: bool) -> list[IngestResult]:
+    def _apply_batch(
+        self, items: Sequence[tuple[int, Page, Outcome]], reparse: bool, careful: bool
+    ) -> list[IngestResult]:
+        """Apply a batch in one transaction. ``careful``: each page in a savepoint of its own, so that a page
+        that fails is rolled back alone; else a failing page rolls the whole batch back (_PageFailed) for the
+        caller to apply it again carefully. Savepoints cost about 0.03 ms of CPU per page (SQLite copies each
+        database page a page's savepoint changes first), and pages rarely fail."""
         results: list[IngestResult] = []
         self._index_before = {}
         with self._transaction():
             for rid, page, outcome in items:
-                self.conn.execute("SAVEPOINT ingest_page")
+                if careful:
+                    results.append(self._apply_in_savepoint(rid, page, outcome, reparse))
+                    continue
                 try:
-                    result = self._apply_one(rid, page, outcome, reparse)
-                    if page.parts or reparse:  # else no stored response is a part of this one
-                        self._mark_parts(rid, result)
-                    self.conn.execute("RELEASE ingest_page")
+                    results.append(self._apply_page(rid, page, outcome, reparse))
                 except sqlite3.Error as exc:
                     if not isinstance(exc, sqlite3.IntegrityError):
                         raise  # full, read-only, damaged: the whole batch is rolled back
-                    result = self._page_failed(rid, exc)
-                except Exception as exc:  # a bug on one page must not lose the batch: record it on the page
-                    result = self._page_failed(rid, exc)
-                results.append(result)
+                    raise _PageFailed from exc
+                except Exception as exc:
+                    raise _PageFailed from exc
             # Search indexing once the pages' savepoints are released: FTS5 writes its pending terms out as a
             # new segment at every savepoint, so indexing inside them cost a segment (and merges) per page.
             # index_article compares with the state before the batch, so a page rolled back to its savepoint
@@ -367,6 +374,27 @@ class Ingestor:
                     raise _IndexFailed(aid) from exc
         self._indexed += indexed  # once committed
         return results
+
+    def _apply_page(self, rid: int, page: Page, outcome: Outcome, reparse: bool) -> IngestResult:
+        result = self._apply_one(rid, page, outcome, reparse)
+        if page.parts or reparse:  # else no stored response is a part of this one
+            self._mark_parts(rid, result)
+        return result
+
+    def _apply_in_savepoint(self, rid: int, page: Page, outcome: Outcome, reparse: bool) -> IngestResult:
+        """Apply one page in a savepoint: if it fails, only its own changes are rolled back and the failure is
+        recorded on its response."""
+        self.conn.execute("SAVEPOINT ingest_page")
+        try:
+            result = self._apply_page(rid, page, outcome, reparse)
+            self.conn.execute("RELEASE ingest_page")
+        except sqlite3.Error as exc:
+            if not isinstance(exc, sqlite3.IntegrityError):
+                raise  # full, read-only, damaged: the whole batch is rolled back
+            result = self._page_failed(rid, exc)
+        except Exception as exc:  # a bug on one page must not lose the batch: record it on the page
+            result = self._page_failed(rid, exc)
+        return result
 
     def _will_change(self, aid: str, *, exists: bool = True) -> None:
         """Called before article ``aid``'s title or body may change (or the row is made): keeps what the
@@ -408,7 +436,8 @@ class Ingestor:
         except BaseException as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            self.payloads.forget()  # a dictionary page chosen in the transaction is gone with it
+            if not isinstance(exc, _PageFailed):  # a batch applied again (nothing stored) keeps its state
+                self.payloads.forget()  # a dictionary page chosen in the transaction is gone with it
             if isinstance(exc, sqlite3.Error):
                 raise _translate(exc) from exc
             raise
@@ -711,6 +740,10 @@ class Ingestor:
 
 class _IndexFailed(Exception):
     """Indexing an article failed at the end of a batch (the batch is applied again without it)."""
+
+
+class _PageFailed(Exception):
+    """A page failed in a batch applied without savepoints (the batch is applied again, each page in its own)."""
 
 
 def _content_key(fp: dedup.Fingerprint, url: str) -> str:
