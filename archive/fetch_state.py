@@ -10,7 +10,7 @@ No Scrapy here: the crawler calls these functions, so does anything else that wa
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -90,13 +90,36 @@ def article_states(
 
     One state per page it came from: a multi-page article's parts are revisited with it.
     """
-    row = conn.execute("SELECT published_at, first_seen FROM articles WHERE id = ?", (article_id,)).fetchone()
-    published, first_seen = (row[0], row[1]) if row else (None, None)
-    visit = iso(next_visit(now, published_at=published, first_seen=first_seen))
-    return [
-        FetchState(p.url, "article", p.header("ETag"), p.header("Last-Modified"), iso(now), visit)
-        for p in (page, *page.parts)
-    ]
+    return articles_states(conn, [(page, article_id)], now)
+
+
+def articles_states(
+    conn: sqlite3.Connection, pages: Sequence[tuple[Page, str | None]], now: datetime
+) -> list[FetchState]:
+    """:func:`article_states` of each (page, article id), in order: the articles' dates read at once (a
+    statement per page cost about 0.005 ms of the crawl's archive writer per page)."""
+    ids = list(dict.fromkeys(aid for _, aid in pages if aid is not None))
+    dates: dict[str, tuple[str | None, str | None]] = {}
+    for chunk in range(0, len(ids), _IDS_PER_QUERY):
+        some = ids[chunk : chunk + _IDS_PER_QUERY]
+        rows = conn.execute(
+            f"SELECT id, published_at, first_seen FROM articles WHERE id IN ({','.join('?' * len(some))})",
+            some,
+        )
+        dates.update((r[0], (r[1], r[2])) for r in rows)
+    fetched = iso(now)
+    out = []
+    for page, article_id in pages:
+        published, first_seen = dates.get(article_id, (None, None)) if article_id else (None, None)
+        visit = iso(next_visit(now, published_at=published, first_seen=first_seen))
+        out += [
+            FetchState(p.url, "article", p.header("ETag"), p.header("Last-Modified"), fetched, visit)
+            for p in (page, *page.parts)
+        ]
+    return out
+
+
+_IDS_PER_QUERY = 500  # under SQLite's limit on a statement's parameters
 
 
 _COLUMNS = ("url", "kind", "etag", "last_modified", "last_fetched", "next_visit")

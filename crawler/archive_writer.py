@@ -12,6 +12,7 @@ turned off, or sending each call to the writer process.
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import logging
 from collections import Counter
@@ -239,14 +240,20 @@ class ArchiveWriter:
         listing_states: list[FetchState] = []
         now = datetime.now(UTC)
         new_states: list[FetchState] = list(states)
+        # The articles' states (a multi-page article's parts are revisited with it), their dates read at once.
+        articles = [
+            (page, r.article_id)
+            for page, r in zip(pages, results, strict=True)
+            if r.status in ARTICLE_STATUSES
+        ]
+        article_states = iter(fetch_state.articles_states(ing.conn, articles, now))
         for page, result in zip(pages, results, strict=True):
             self.counts.add_status(result.status)
             if result.status == "error":
                 self.ingest_errors["extract_error"] += 1
                 logger.warning("%s: extraction failed: %s", page.url, result.error)
             if result.status in ARTICLE_STATUSES:
-                # A multi-page article's parts are revisited with it.
-                new_states += fetch_state.article_states(ing.conn, page, result.article_id, now)
+                new_states += itertools.islice(article_states, 1 + len(page.parts))
             elif result.status == "listing":
                 etag, lm = page.header("ETag"), page.header("Last-Modified")
                 listing_states.append(FetchState(page.url, "listing", etag, lm, fetch_state.iso(now)))

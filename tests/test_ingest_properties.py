@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archive import ingest
+from archive.article import CREDIT_ROLES, Article, Image
 from archive.db import memory_db
 from archive.ingest import Ingestor
 from archive.reparse import reparse, select_responses
+from archive.stored_html import pack_body_html
 from archive.urls import canonicalize
 from tests.ingest_helpers import article_paragraphs, fake_extract, html_page, page
 
@@ -75,3 +80,45 @@ def test_invariants_hold_for_any_sequence_of_fetches(fetches: list[tuple[int, in
     report = reparse(ing.db, extractor=fake_extract, parser_version="fake-1", workers=1)
     assert report.field_changes == {} and report.statuses["new"] == 0 and report.statuses["updated"] == 0
     assert {t: c.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables} == snapshot
+
+
+optional_text = st.one_of(st.none(), st.just(""), st.text(max_size=20))
+articles = st.builds(
+    Article,
+    url=optional_text,
+    title=optional_text,
+    published_at=optional_text,
+    source=optional_text,
+    author=optional_text,
+    editor=optional_text,
+    views=st.one_of(st.none(), st.integers(0, 10**9)),
+    credits=st.dictionaries(st.sampled_from(CREDIT_ROLES), st.text(max_size=8), max_size=3),
+    body=optional_text,
+    body_html=optional_text,
+    images=st.lists(st.builds(Image, st.text(max_size=10), optional_text), max_size=3),
+    lang=optional_text,
+    spam=st.lists(st.text(max_size=6), max_size=3),
+    page_type=st.sampled_from(["article", "listing", "other", ""]),
+    encoding=optional_text,
+    parser_version=optional_text,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(articles)
+def test_stored_columns_are_the_records_values(article: Article) -> None:
+    """The columns read from the article's attributes are what its to_dict() record gives."""
+    record = article.to_dict()
+    cols = ingest._columns(article)
+    assert list(cols) == list(ingest.RECORD_COLUMNS)
+    for name in ingest.RECORD_COLUMNS:
+        value = record[name]
+        if name in ingest.JSON_COLUMNS:
+            value = json.dumps(
+                value if value is not None else {} if name == "credits" else [], ensure_ascii=False
+            )
+        elif name == "page_type":
+            value = value or "article"
+        elif name == "body_html":
+            value = pack_body_html(value, record["body"])
+        assert cols[name] == value, name
