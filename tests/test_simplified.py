@@ -125,8 +125,9 @@ def test_to_simplified_uses_the_fast_path_from_its_length(monkeypatch: pytest.Mo
     monkeypatch.setattr(simplified, "opencc_t2s", lambda text: calls.append(text) or T2S.convert(text))
     assert simplified.to_simplified_uncached(traditional) == T2S.convert(traditional)
     assert all(len(c) < 10 for c in calls)  # only stretches where a phrase may stand
-    assert simplified.to_simplified_uncached(traditional[:10]) == T2S.convert(traditional[:10])
-    assert calls[-1] == traditional[:10]
+    short = traditional[: simplified._FAST_FROM - 1]
+    assert simplified.to_simplified_uncached(short) == T2S.convert(short)
+    assert calls[-1] == short
 
 
 def test_tables_for_another_opencc_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
