@@ -128,11 +128,10 @@ def to_simplified_uncached(text: str) -> str:
     return opencc_t2s(text) if fast is None else fast.convert(text)
 
 
-# Shorter texts are converted by OpenCC. Run warm, a call of it costs about 1 µs and 25 ns a character, the fast
-# path about 4 µs a text; but in the archive writer, between SQLite's work, OpenCC cost about 10 µs for a
-# 14-character headline, and converting headlines too by the fast path saved 0.017 ms per page there
-# (in-process A/B on the crawl benchmark's pages, 6 rounds).
-_FAST_FROM = 8
+# Shorter texts (headlines) are converted by OpenCC: its call costs about 1 µs and 25 ns a character, the fast
+# path about 4 µs a text (equal at about 100 characters, when both run warm, as they do in the ingest path,
+# which converts a batch's texts together).
+_FAST_FROM = 64
 
 
 @lru_cache(maxsize=_REMEMBERED)

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 import pytest
 
+from archive import dedup, search
+from archive import ingest as ingest_mod
 from archive.db import memory_db
 from archive.errors import ArchiveError
 from archive.ingest import Ingestor, IngestResult
@@ -112,3 +114,50 @@ def test_a_database_error_on_a_page_still_rolls_the_whole_batch_back(monkeypatch
             ing.ingest_many(_pages())
     assert ing.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
     assert ing.conn.execute("SELECT count(*) FROM responses WHERE parse_status IS NULL").fetchone()[0] == 11
+    assert (
+        ing._fingerprints == {}
+    )  # the batch's, computed ahead, are not kept: no freed Article's id can match
+
+
+def _one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference: each fingerprint and index text computed where it is used, page by page."""
+    monkeypatch.setattr(Ingestor, "_fingerprint_all", lambda self, items: [])
+
+
+def test_fingerprints_and_index_texts_computed_ahead_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    computed: list[str | None] = []
+    real = dedup.fingerprint
+
+    def counted(title, body, config=dedup.DEFAULT_CONFIG):  # type: ignore[no-untyped-def]
+        computed.append(title)
+        return real(title, body, config)
+
+    monkeypatch.setattr(ingest_mod.dedup, "fingerprint", counted)
+    results, tables, _ = _run(_pages())
+    ahead = len(computed)
+    _one_at_a_time(monkeypatch)
+    ref_results, ref_tables, _ = _run(_pages())
+    assert results == ref_results and tables == ref_tables
+    assert ahead == len(computed) - ahead  # each article's fingerprint computed once either way
+
+
+@pytest.mark.parametrize("where", ["fingerprint", "index_text"])
+def test_a_text_that_fails_ahead_fails_its_page_only(monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """A failure while computing ahead is raised where the result is used: that page fails alone."""
+    module = ingest_mod.dedup if where == "fingerprint" else search
+    real = getattr(module, where) if where == "fingerprint" else search._index_text
+
+    def flaky(*args):  # type: ignore[no-untyped-def]
+        if any(isinstance(a, str) and a.startswith("标题7") for a in args):
+            raise RuntimeError(f"{where} exploded")
+        return real(*args)
+
+    monkeypatch.setattr(module, "fingerprint" if where == "fingerprint" else "_index_text", flaky)
+    ing = Ingestor(memory_db(), extractor=fake_extract, batch_size=20)
+    results = ing.ingest_many(_pages())
+    failed = [r for r in results if r.status == "error"]
+    assert len(failed) == 1 and f"{where} exploded" in (failed[0].error or "")
+    assert sum(r.status == "new" for r in results) >= 7
+    _one_at_a_time(monkeypatch)
+    ref = Ingestor(memory_db(), extractor=fake_extract, batch_size=20).ingest_many(_pages())
+    assert [(r.status, r.error) for r in results] == [(r.status, r.error) for r in ref]
