@@ -796,7 +796,7 @@ class _IndexFailed(Exception):
 
 
 class _PageFailed(Exception):
-    """A page failed in a batch applied without savepoints (the batch is applied again, each page in its own)."""
+    """A page failed in a batch applied without savepoints (applied again, each page in a savepoint)."""
 
 
 def _content_key(fp: dedup.Fingerprint, url: str) -> str:

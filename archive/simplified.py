@@ -211,19 +211,21 @@ class _FastT2S:
 
     OpenCC converts a text by greedy longest match over its dictionaries' keys, after a pre-pass that
     normalizes compatibility ideographs. Where no key of two or more characters (only TSPhrases has any, 477
-    in OpenCC 1.4.2) covers a character, the match there is the character alone, converted as it is when it
-    stands alone (``t2s_tables.CHANGED`` -> ``SIMPLIFIED``). And a boundary no such key occurrence straddles is
-    one the greedy match reaches in any case, so the text on either side converts as it would alone: each
-    stretch where a phrase may stand (from a pair of characters that starts one, as long as the longest phrase
-    starting with that pair) is converted by OpenCC alone. Every key converts to as many characters as it
-    has, so positions stay put. A text holding a character of the pre-pass, one OpenCC treats specially
+    in OpenCC 1.4.2) covers a character, the match there is the character alone, converted as it is when
+    it stands alone (``t2s_tables.CHANGED`` -> ``SIMPLIFIED``). And a boundary no such key occurrence
+    straddles is one the greedy match reaches in any case, so the text on either side converts as it would
+    alone: each stretch where a phrase may stand (from a pair of characters that starts one, as long as the
+    longest phrase starting with that pair) is converted by OpenCC alone. Every key converts to as many
+    characters as it has, so positions stay put. A text holding a character of the pre-pass, one OpenCC treats specially
     (:data:`_OPENCC_SPECIAL`) or one past the table goes to OpenCC whole.
 
-    Why: OpenCC took about 0.07 ms of the archive writer's CPU per page on the crawl benchmark's pages (its
-    dictionaries are cold in the CPU's caches after SQLite's work); with this, bench/writer.py measures
-    about 0.05 ms less per page. tests/test_simplified.py holds it to OpenCC's output on generated text and
-    the tables to the installed OpenCC; it also gave OpenCC's output on all 292 real pages of the team's
-    measuring set (titles, bodies, whole pages, in either script).
+    Why: OpenCC took about 0.07 ms of the archive writer's CPU per page on the crawl benchmark's pages when
+    it ran between SQLite's work, cold in the CPU's caches; with this, bench/writer.py measured about 0.05 ms
+    less per page. Now that the ingest path converts a batch's texts together (ingest._fingerprint_all),
+    this still saves about 0.03 ms per page (in-process A/B, 6 rounds, noisy). tests/test_simplified.py
+    holds it to OpenCC's output on generated text and the tables to the installed OpenCC; it also gave
+    OpenCC's output on all 292 real pages of the team's measuring set (titles, bodies, whole pages, in
+    either script).
     """
 
     def __init__(self, changed: str, simplified: str, phrases: list[str], normalized: str) -> None:

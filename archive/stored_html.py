@@ -52,8 +52,8 @@ class _ReusedContext:
     on the crawl benchmark, against a few microseconds to compress. Its cffi backend reaches zstd's own
     calls, with which one context serves every row: the parameters python-zstandard sets for a compressor
     of this level (content size written, no checksum, dictionary id written), the body loaded as a raw
-    content dictionary, the size pledged. tests/test_payloads.py holds the output to compress_alone's, byte
-    for byte.
+    content dictionary, the size pledged. tests/test_stored_html.py holds the output to compress_alone's,
+    byte for byte.
     """
 
     def __init__(self, ffi: Any, lib: Any) -> None:

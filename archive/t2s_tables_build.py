@@ -6,8 +6,8 @@ ignored: every text is then converted by OpenCC). Never imported by the archive 
 
 What the tables hold (archive/simplified.py explains why that is enough to convert exactly as OpenCC does):
 
-- ``CHANGED`` / ``SIMPLIFIED``: every character below ``simplified.TABLE_END`` that the conversion changes when
-  it stands alone, and what it becomes (always one character).
+- ``CHANGED`` / ``SIMPLIFIED``: every character below ``simplified.TABLE_END`` that the conversion changes
+  when it stands alone, and what it becomes (always one character).
 - ``PHRASES``: every key of two or more characters of the dictionaries the conversion reads (its
   normalization pre-pass and its conversion chain), separated by spaces. Only ``TSPhrases`` has any.
 - ``NORMALIZED``: the keys of the normalization pre-pass (``CJK_Compatibility_Ideographs``): a text holding
