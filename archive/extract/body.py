@@ -192,20 +192,14 @@ def _widen(node: Any, own: dict[Any, float], measure: TextLengths) -> Any:
     Decayed scores favour the block holding the most paragraphs directly; a story cut into twenty
     ``<div class="column">`` wrappers needs their common ancestor.
     """
-    excluded: dict[Any, bool] = {}  # many blocks share ancestors: judge each element's hint once
-
-    def is_excluded(d: Any) -> bool:
-        got = excluded.get(d)
-        if got is None:
-            hint = attr_text(d)
-            got = excluded[d] = bool(_COMMENT_ATTR.search(hint)) and not _ARTICLE_HINT.search(hint)
-        return got
-
     # Each scored block's own score counts for itself and for every ancestor up to (not beyond) the first
     # excluded element on the way (comment threads, sidebars and footers are not their ancestors' article
     # text, though an excluded element's own total still counts its text). Blocks are taken in document
     # order, so every total adds the same numbers in the same order as walking the ancestor's subtree would.
     totals: dict[Any, float] = {}
+    # Many blocks share ancestors: whether the climb stops at an element is judged once per element, and
+    # looked up (one dict lookup instead of reading two attributes) when the next block climbs through it.
+    stops: dict[Any, bool] = {}
     # score_blocks met the blocks in the order of their first lines, which is document order unless a block
     # holds another (its own text may follow the inner block's): sorted only then.
     nested = any(anc in own for block in own for anc in block.iterancestors())
@@ -214,9 +208,11 @@ def _widen(node: Any, own: dict[Any, float], measure: TextLengths) -> Any:
         el = block
         while el is not None:
             totals[el] = totals.get(el, 0.0) + s
-            if el.get("class") or el.get("id"):
-                if is_excluded(el):
-                    break
+            stop = stops.get(el)
+            if stop is None:
+                stop = stops[el] = _excluded_by_hint(el)
+            if stop:
+                break
             el = el.getparent()
 
     def total(el: Any) -> float:
@@ -242,6 +238,14 @@ def _widen(node: Any, own: dict[Any, float], measure: TextLengths) -> Any:
             continue
         break
     return best
+
+
+def _excluded_by_hint(el: Any) -> bool:
+    """Whether the class or id of ``el`` names a comment thread, sidebar or footer (and no article)."""
+    if not (el.get("class") or el.get("id")):
+        return False
+    hint = attr_text(el)
+    return bool(_COMMENT_ATTR.search(hint)) and not _ARTICLE_HINT.search(hint)
 
 
 _COMMENT_ATTR = re.compile(
@@ -431,14 +435,20 @@ _POST_BYLINE = re.compile(
 )
 
 
+def _holds_block(el: Any) -> bool:
+    """Whether a block element lies inside ``el``: lines break only at block elements, so without one inside
+    it is one line, never a post."""
+    return any(tag_of(d) in BLOCK_TAGS for d in el.iterdescendants())
+
+
 def _post_shape(el: Any, cjk: bool) -> tuple[bool, int]:
     """Whether ``el`` looks like one post of a blog page or thread, and how much prose it holds.
 
     A post opens with a short title-ish line and carries a byline or dateline of its own (header or
     footer); its prose is real text, not a teaser under a headline link.
     """
-    if not any(tag_of(d) in BLOCK_TAGS for d in el.iterdescendants()):
-        return False, 0  # lines break only at block elements: without one inside, one line, never a post
+    if not _holds_block(el):
+        return False, 0
     got = list(lines(el))
     if len(got) < 2:
         return False, 0
@@ -483,7 +493,11 @@ def _first_of_run(container: Any, cjk: bool, holding: Any = None, lengths: TextL
     if measure[container] < 2 * least:
         return None  # too little text for two posts: decided without measuring the children
     kids = [k for k in container if isinstance(k.tag, str)][:200]
-    big = [k for k in kids if measure[k] >= least]
+    # Only children that can be posts are grouped (_post_shape needs a block inside, so an element inside
+    # first of all): a run is two or more of them holding 60% of the text, so at most one group makes one,
+    # and leaving the others out changes neither it nor its order. Paragraphs without markup, most children,
+    # are then left unmeasured, and the others before their hints and templates are read.
+    big = [k for k in kids if len(k) and measure[k] >= least and _holds_block(k)]
     if len(big) < 2:
         return None  # the common case, decided without reading any line
     big = [k for k in big if not _in_comments(k)]
@@ -522,11 +536,14 @@ def first_post(node: Any, cjk: bool, lengths: TextLengths | None = None) -> Any:
     while queue and visited < 80:  # bounded work on pages with huge content blocks
         el, depth, small = queue.popleft()
         visited += 1
-        small = small or lengths[el] < least
-        if not small:
-            found = _first_of_run(el, cjk, lengths=lengths)
-            if found is not None:
-                return found
+        # _first_of_run finds nothing among fewer than two children: such an element is not measured, and
+        # its children, not known to be small, measure themselves.
+        if not small and len(el) >= 2:
+            small = lengths[el] < least
+            if not small:
+                found = _first_of_run(el, cjk, lengths=lengths)
+                if found is not None:
+                    return found
         if depth < 3:
             queue.extend((k, depth + 1, small) for k in el if isinstance(k.tag, str))
     anc = node.getparent()
