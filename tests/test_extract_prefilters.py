@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from re import _parser as sre_parse  # the parse tree of a pattern: its alternatives' first characters
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -144,6 +145,33 @@ def test_field_checks_never_hide_a_label(pieces: list[str]) -> None:
         assert not meta._VIEWS_INLINE.search(line)  # read_lines looks for a bare count only with a digit
     # Remembered or not, a line parses the same.
     assert meta.parse_fields_line(line) == meta.parse_fields_line.__wrapped__(line)  # type: ignore[attr-defined]
+
+
+def _read_every_line(lines: list[str]) -> meta.Fields:
+    """meta.read_lines as it was before it skipped lines that can fill nothing: every line read."""
+    fields = meta.Fields()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(meta, "_MAY_FILL", re.compile(""))  # matches every line
+        meta.read_lines(lines, fields)
+    return fields
+
+
+def test_read_lines_check_is_a_digit_or_a_label_first_character() -> None:
+    assert meta._MAY_FILL.pattern == "[" + meta._DIGIT.pattern + meta._FIELD_FIRST.pattern.strip("[]") + "]"
+    assert meta._MAY_FILL.flags == meta._FIELD_FIRST.flags == meta._DIGIT.flags
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from([*LABEL_PIECES, "张三", "新闻中心", "的。", "(12)", "次浏览"]), max_size=6)
+    )
+)
+def test_read_lines_skips_only_lines_that_fill_nothing(lines: list[list[str]]) -> None:
+    texts = ["".join(pieces) for pieces in lines]
+    fields = meta.Fields()
+    meta.read_lines(texts, fields)
+    assert fields == _read_every_line(texts)
 
 
 @given(st.text(alphabet="".join(PUNCT) + "中文 ab\\^-[]", max_size=60))

@@ -436,6 +436,10 @@ def _is_field_line_memo(line: str) -> bool:
 
 
 _MARKUP_RESIDUE = re.compile(r"""\w+\s*=\s*["'][^"']*["']""")
+# What a line needs to fill any field in read_lines: a digit (a labelled date, a view count) or a character a
+# field label starts with (parse_fields_line finds nothing without one). Most lines read there are the story's
+# paragraphs, which hold neither: one scan settles them (tests/test_extract_prefilters.py).
+_MAY_FILL = re.compile(r"[\d" + _FIELD_FIRST.pattern[1:])
 
 
 def read_lines(lines: list[str], fields: Fields) -> None:
@@ -446,6 +450,8 @@ def read_lines(lines: list[str], fields: Fields) -> None:
         if not line or len(line) > 300 or line in seen:
             continue  # a line read again fills nothing: each field it could fill is filled by now
         seen.add(line)
+        if not _MAY_FILL.search(line):
+            continue
         if not fields.date_labelled and _DIGIT.search(line):  # a labelled date needs a digit after its label
             lm = LABELLED_DATE_RE.search(line)
             if lm:

@@ -29,7 +29,7 @@ from archive.extract.dom import (
 from archive.extract.facts import in_fact_cell
 from archive.extract.pagetype import classify
 from archive.extract.sanitize import caption_for, render
-from archive.extract.text import clean, is_cjk, looks_binary
+from archive.extract.text import clean, collapse, is_cjk, looks_binary
 from archive.extract.title import TitleSources, _looks_like_site, choose_title, strip_site
 from archive.extract.title import segments as title_segments
 from archive.page import Page
@@ -273,6 +273,21 @@ def _mark_hidden_spam(root: Any, head: _Head, page_host: str, spam: list[str]) -
         _remove_keep_tail(el)
 
 
+def may_hide_text(body: bytes) -> bool:
+    """Whether a UTF-8 page may hold an element _mark_hidden_spam would find: one with a style or hidden
+    attribute, or a <style> block (the only source of hidden classes and ids).
+
+    All three spell "style" or "hidden" in ASCII letters of either case, and in UTF-8 bytes without control
+    characters (which parsing removes, joining what they split) every ASCII letter of the parsed text is
+    the same letter in the bytes (NFC makes none from other characters). Without either word no element is
+    looked at: the crawl benchmark's pages, which have neither, skip an XPath evaluation over every attribute.
+    """
+    if b"style" in body or b"hidden" in body:
+        return True  # found without lower-casing the page (most pages)
+    low = body.lower()
+    return b"style" in low or b"hidden" in low
+
+
 _HREFS = etree.XPath("//a/@href", smart_strings=False)  # every link's target, in document order, in C
 
 
@@ -316,7 +331,8 @@ def run(page: Page, parser_version: str) -> Article:
     for h in root.findall("head"):
         _remove_keep_tail(h)
     etree.strip_elements(root, *JUNK_TAGS, with_tail=False)
-    _mark_hidden_spam(root, head, page_host, spam)
+    if controls or may_hide_text(page.body):  # (no controls: UTF-8 bytes without control characters)
+        _mark_hidden_spam(root, head, page_host, spam)
     # The tree is not changed from here on: each element's text is measured once, for every step.
     lengths = TextLengths()
 
@@ -867,12 +883,24 @@ def _h1_texts(root: Any) -> list[str]:
     """The first line of each <h1>: some templates put the metadata line inside it after a <br>."""
     out = []
     for h in root.iter("h1"):
-        first = next(iter(lines(h)), None)
-        if first is not None and first.text:
-            out.append(first.text)
+        text = first_line_text(h)
+        if text:
+            out.append(text)
         if len(out) >= 5:
             break
     return out
+
+
+def first_line_text(el: Any) -> str:
+    """The text of the first of ``lines(el)`` ("" when there is none).
+
+    An element without children (most headlines) has its own text as its only line: taken without setting up
+    a walk of the tree (tests/test_extract_shortcuts.py).
+    """
+    if not len(el):
+        return collapse(el.text) if el.text else ""
+    first = next(iter(lines(el)), None)
+    return first.text if first is not None else ""
 
 
 def _titled(root: Any, node_set: set[Any]) -> list[str]:
