@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -515,45 +514,3 @@ def test_first_line_text_of_the_pages_elements() -> None:
             assert pipeline.first_line_text(el) == (first.text if first is not None else "")
             leaves += not len(el)
     assert leaves > 1000
-
-
-def test_nfc_makes_no_ascii_letter_of_another_character() -> None:
-    # pipeline.may_hide_text reads the bytes for ASCII words the parser later sees in the NFC text.
-    made = {
-        ch
-        for ch in map(chr, range(0x80, 0x110000))
-        if not 0xD800 <= ord(ch) <= 0xDFFF
-        and any(c.isascii() and c.isalpha() for c in unicodedata.normalize("NFC", ch))
-    }
-    assert made == {"\u212a"}  # KELVIN SIGN to "K", a letter of neither word
-    assert not {"k", "K"} & set("stylehiddenSTYLEHIDDEN")
-
-
-ATTRIBUTE_PIECES = ["<p", "<div", "<style>", "</style>", ".x{display:none}", " class='x'", " id='y'", " ", ">",
-                    "</p>", "</div>", "文字", "sty", "le", " STYLE='display:none'", " Hidden", " hid", "den",
-                    " st\u0301yle='a'", " data-style='b'", "<b>", "</b>"]  # fmt: skip
-
-
-@settings(max_examples=800, deadline=None)
-@given(st.lists(st.sampled_from(ATTRIBUTE_PIECES), max_size=14))
-def test_no_hidden_candidates_without_style_or_hidden_bytes(pieces: list[str]) -> None:
-    data = ("<html><head></head><body>" + "".join(pieces) + "</body></html>").encode()
-    root = dom.parse(unicodedata.normalize("NFC", data.decode()), controls=False)
-    if root is None or pipeline.may_hide_text(data):
-        return
-    styles = pipeline._Head(root).styles
-    assert styles == []
-    classes, ids = spam.hidden_selectors(styles)
-    assert pipeline._MAY_BE_HIDDEN[bool(classes), bool(ids)](root) == []
-
-
-def test_pages_with_hidden_candidates_spell_style_or_hidden() -> None:
-    with_candidates = 0
-    for path in sorted(FIXTURES.glob("*/*.html")) + sorted(DEMO.glob("**/*.htm*")):
-        data = path.read_bytes()
-        root = dom.parse(data.decode("utf-8", "replace"))
-        classes, ids = spam.hidden_selectors(pipeline._Head(root).styles)
-        found = bool(pipeline._MAY_BE_HIDDEN[bool(classes), bool(ids)](root))
-        with_candidates += found
-        assert not found or pipeline.may_hide_text(data)
-    assert with_candidates > 10

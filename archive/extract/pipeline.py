@@ -273,21 +273,6 @@ def _mark_hidden_spam(root: Any, head: _Head, page_host: str, spam: list[str]) -
         _remove_keep_tail(el)
 
 
-def may_hide_text(body: bytes) -> bool:
-    """Whether a UTF-8 page may hold an element _mark_hidden_spam would find: one with a style or hidden
-    attribute, or a <style> block (the only source of hidden classes and ids).
-
-    All three spell "style" or "hidden" in ASCII letters of either case, and in UTF-8 bytes without control
-    characters (which parsing removes, joining what they split) every ASCII letter of the parsed text is
-    the same letter in the bytes (NFC makes none from other characters). Without either word no element is
-    looked at: the crawl benchmark's pages, which have neither, skip an XPath evaluation over every attribute.
-    """
-    if b"style" in body or b"hidden" in body:
-        return True  # found without lower-casing the page (most pages)
-    low = body.lower()
-    return b"style" in low or b"hidden" in low
-
-
 _HREFS = etree.XPath("//a/@href", smart_strings=False)  # every link's target, in document order, in C
 
 
@@ -331,8 +316,7 @@ def run(page: Page, parser_version: str) -> Article:
     for h in root.findall("head"):
         _remove_keep_tail(h)
     etree.strip_elements(root, *JUNK_TAGS, with_tail=False)
-    if controls or may_hide_text(page.body):  # (no controls: UTF-8 bytes without control characters)
-        _mark_hidden_spam(root, head, page_host, spam)
+    _mark_hidden_spam(root, head, page_host, spam)
     # The tree is not changed from here on: each element's text is measured once, for every step.
     lengths = TextLengths()
 
