@@ -147,33 +147,6 @@ def test_field_checks_never_hide_a_label(pieces: list[str]) -> None:
     assert meta.parse_fields_line(line) == meta.parse_fields_line.__wrapped__(line)  # type: ignore[attr-defined]
 
 
-def _read_every_line(lines: list[str]) -> meta.Fields:
-    """meta.read_lines as it was before it skipped lines that can fill nothing: every line read."""
-    fields = meta.Fields()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(meta, "_MAY_FILL", re.compile(""))  # matches every line
-        meta.read_lines(lines, fields)
-    return fields
-
-
-def test_read_lines_check_is_a_digit_or_a_label_first_character() -> None:
-    assert meta._MAY_FILL.pattern == "[" + meta._DIGIT.pattern + meta._FIELD_FIRST.pattern.strip("[]") + "]"
-    assert meta._MAY_FILL.flags == meta._FIELD_FIRST.flags == meta._DIGIT.flags
-
-
-@settings(max_examples=1500, deadline=None)
-@given(
-    st.lists(
-        st.lists(st.sampled_from([*LABEL_PIECES, "张三", "新闻中心", "的。", "(12)", "次浏览"]), max_size=6)
-    )
-)
-def test_read_lines_skips_only_lines_that_fill_nothing(lines: list[list[str]]) -> None:
-    texts = ["".join(pieces) for pieces in lines]
-    fields = meta.Fields()
-    meta.read_lines(texts, fields)
-    assert fields == _read_every_line(texts)
-
-
 @given(st.text(alphabet="".join(PUNCT) + "中文 ab\\^-[]", max_size=60))
 def test_punct_count_counts_every_mark(text: str) -> None:
     assert punct_count(text) == sum(1 for ch in text if ch in PUNCT)
@@ -424,3 +397,44 @@ STYLE_PIECES += ["0.0", "font-size", "ſ", "K", "color:red"]
 def test_hidden_style_as_the_folding_pattern(pieces: list[str]) -> None:
     style = "".join(pieces)
     assert spam.hidden_style(style) == bool(spam._HIDDEN_STYLE.search(style))
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "来源：新华网",
+                " 来源：新华网",
+                "来源：新华网\u3000",
+                "",
+                " ",
+                "x" * 301,
+                " " + "x" * 300,
+                "正文。",
+            ]
+        )
+    )
+)
+def test_lines_to_read_as_cleaning_each_line(lines: list[str]) -> None:
+    # read_lines leaves a line given again before cleaning it: the cleaned line would be one seen already.
+    cleaned = dict.fromkeys(clean(line) for line in lines)
+    assert list(meta._lines_to_read(lines)) == [line for line in cleaned if line and len(line) <= 300]
+
+
+def _read_parsing_every_line(lines: list[str]) -> meta.Fields:
+    """meta.read_lines as it was before it checked for a label before parsing a line: every line parsed."""
+    fields = meta.Fields()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(meta, "_field_possible", lambda line: True)
+        meta.read_lines(lines, fields)
+    return fields
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([*LABEL_PIECES, "张三", "的。", "(12)", "次浏览"]), max_size=6)))
+def test_read_lines_as_parsing_every_line(lines: list[list[str]]) -> None:
+    texts = ["".join(pieces) for pieces in lines]
+    fields = meta.Fields()
+    meta.read_lines(texts, fields)
+    assert fields == _read_parsing_every_line(texts)

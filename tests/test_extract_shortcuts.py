@@ -514,3 +514,41 @@ def test_first_line_text_of_the_pages_elements() -> None:
             assert pipeline.first_line_text(el) == (first.text if first is not None else "")
             leaves += not len(el)
     assert leaves > 1000
+
+
+def test_nested_blocks_found_as_by_every_ancestor() -> None:
+    answers = []
+    for root in _page_roots() + _blog_pages() + _runs_beside_paragraphs():
+        for cjk in (True, False):
+            own: dict[Any, float] = {}
+            body.score_blocks(list(dom.lines(root)), cjk, own)
+            elements = [el for el in root.iter() if isinstance(el.tag, str)]
+            # The scored blocks, and sets of elements with and without nesting among them.
+            for blocks in (own, dict.fromkeys(elements[::7], 1.0), dict.fromkeys(elements[-3:], 1.0)):
+                every = any(anc in blocks for block in blocks for anc in block.iterancestors())
+                assert body._holds_nested(blocks) == every
+                answers.append(every)
+    assert answers.count(True) > 20 and answers.count(False) > 20
+
+
+HINT_WORDS = [
+    "comment",
+    "COMMENTS",
+    "article",
+    "content",
+    "footer",
+    "sidebar",
+    "ſidebar",
+    "nav",
+    "post-body",
+    " ",
+    "-",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(HINT_WORDS), max_size=5))
+def test_comment_hint_remembered_as_computed(words: list[str]) -> None:
+    hint = "".join(words).lower()
+    computed = bool(body._COMMENT_ATTR.search(hint)) and not body._ARTICLE_HINT.search(hint)
+    assert body._is_comment_hint(hint) == body._is_comment_hint(hint) == computed

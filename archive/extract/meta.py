@@ -8,6 +8,7 @@ label's value runs to the next label, a separator (``|``, ``｜``, two spaces) o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -436,22 +437,26 @@ def _is_field_line_memo(line: str) -> bool:
 
 
 _MARKUP_RESIDUE = re.compile(r"""\w+\s*=\s*["'][^"']*["']""")
-# What a line needs to fill any field in read_lines: a digit (a labelled date, a view count) or a character a
-# field label starts with (parse_fields_line finds nothing without one). Most lines read there are the story's
-# paragraphs, which hold neither: one scan settles them (tests/test_extract_prefilters.py).
-_MAY_FILL = re.compile(r"[\d" + _FIELD_FIRST.pattern[1:])
+
+
+def _lines_to_read(lines: list[str]) -> Iterator[str]:
+    """The lines cleaned, in order, without empty, over-long (prose) and repeated ones: a line read again
+    fills nothing, each field it could fill being filled by then."""
+    seen: set[str] = set()
+    given: set[str] = set()  # the lines as given: the story's first and last blocks are often the same ones
+    for line in lines:
+        if line in given:
+            continue  # cleaned, it is one seen already (or one left out as empty or too long): not cleaned again
+        given.add(line)
+        line = clean(line)
+        if line and len(line) <= 300 and line not in seen:
+            seen.add(line)
+            yield line
 
 
 def read_lines(lines: list[str], fields: Fields) -> None:
     """Fill ``fields`` from metadata lines (earlier lines win for each field)."""
-    seen: set[str] = set()
-    for line in lines:
-        line = clean(line)
-        if not line or len(line) > 300 or line in seen:
-            continue  # a line read again fills nothing: each field it could fill is filled by now
-        seen.add(line)
-        if not _MAY_FILL.search(line):
-            continue
+    for line in _lines_to_read(lines):
         if not fields.date_labelled and _DIGIT.search(line):  # a labelled date needs a digit after its label
             lm = LABELLED_DATE_RE.search(line)
             if lm:
@@ -459,7 +464,9 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                 if dates and dates[0][0].start() == 0:
                     fields.published_at = dates[0][1]
                     fields.date_labelled = True
-        for f in parse_fields_line(line):
+        # Most lines read here are the story's paragraphs, without a label: settled by the quick check alone,
+        # not remembered (parse_fields_line would answer () after the same check).
+        for f in parse_fields_line(line) if _field_possible(line) else ():
             if f.kind != "date" and _MARKUP_RESIDUE.search(f.value):
                 continue  # 'size="20"': a broken tag's attribute shown as text, not a value
             if f.kind == "date":

@@ -361,7 +361,8 @@ def run(page: Page, parser_version: str) -> Article:
         article_rest = " ".join(b.text for b in blocks if b.text not in suspect_set)
         spam_lines.update(t for t in suspects if spam_mod.is_spam_text(t, article_rest))
     node_set = node_set_for(node)  # the content block's elements (the title step reads them too)
-    spam_lines.update(_spam_link_rows(all_lines, node_set, page_host, article_text))
+    span = _content_span(all_lines, node_set)  # its lines, found once for the spam, title and metadata steps
+    spam_lines.update(_spam_link_rows(all_lines, span[0], page_host, article_text))
     for text in spam_lines:
         spam.append(text)
     if spam_lines:
@@ -379,7 +380,7 @@ def run(page: Page, parser_version: str) -> Article:
         titled=_titled(root, node_set),
         site_name=clean(head.metas.get("og:site_name") or ""),
     )
-    src.near = _near_title_lines(all_lines, node_set, spam_lines)
+    src.near = _near_title_lines(all_lines, span[0], spam_lines)
     src.page_text = page_text
     tres = choose_title(src, article_text)
     spam.extend(tres.spam)
@@ -399,7 +400,7 @@ def run(page: Page, parser_version: str) -> Article:
         art.title = None
 
     # Metadata.
-    title_idx, body_start, body_end = _anchors(all_lines, art.title, node_set)
+    title_idx, body_start, body_end = _anchors(all_lines, art.title, span)
     fields = meta_mod.Fields()
     top = all_lines[max(title_idx if title_idx >= 0 else body_start - 12, body_start - 25, 0) : body_start]
     top = [ln for ln in top if ln.text not in spam_lines]
@@ -740,14 +741,24 @@ _SITE_NAME_END = re.compile(
 )
 
 
-def _spam_link_rows(all_lines: list[Line], node_set: set[Any], page_host: str, article: str) -> set[str]:
+def _content_span(all_lines: list[Line], node_set: set[Any]) -> tuple[int, int]:
+    """The index of the first line inside the content block and one past its last, or (len, len) for none."""
+    first = last = -1
+    for i, line in enumerate(all_lines):
+        if line.block in node_set:
+            if first < 0:
+                first = i
+            last = i
+    return (first, last + 1) if first >= 0 else (len(all_lines), len(all_lines))
+
+
+def _spam_link_rows(all_lines: list[Line], start: int, page_host: str, article: str) -> set[str]:
     """Rows of links above the article to several unrelated commercial sites: injected keyword lines.
 
-    Placement (before the article's text), shape (link texts that are phrases, not site names) and target
-    (other, non-public hosts) decide; no word list is needed.
+    Placement (before the article's text, whose first line is ``start``), shape (link texts that are phrases,
+    not site names) and target (other, non-public hosts) decide; no word list is needed.
     """
     out: set[str] = set()
-    start = next((i for i, ln in enumerate(all_lines) if ln.block in node_set), len(all_lines))
     for ln in all_lines[: start + 3]:
         if ln.link_density < 0.8 or ln.length > 300:
             continue
@@ -827,13 +838,13 @@ def _is_fact_line(all_lines: list[Line], line: Line) -> bool:
     return any(o is not line and o.text == line.text and in_fact_cell(o.block) for o in all_lines)
 
 
-def _near_title_lines(all_lines: list[Line], node_set: set[Any], spam_lines: set[str]) -> list[str]:
-    """Short lines where a headline sits in layouts without <h1>: just above the metadata line or the body.
+def _near_title_lines(all_lines: list[Line], start: int, spam_lines: set[str]) -> list[str]:
+    """Short lines where a headline sits in layouts without <h1>: just above the metadata line or the body
+    (whose first line is ``start``).
 
     Ordered best first: the line right above the first metadata line, then the lines just above the body,
     then a short first line of the body itself.
     """
-    start = next((i for i, ln in enumerate(all_lines) if ln.block in node_set), len(all_lines))
     window = all_lines[max(0, start - 12) : start + 3]
     out: list[str] = []
 
@@ -907,17 +918,10 @@ def _titled(root: Any, node_set: set[Any]) -> list[str]:
     return out
 
 
-def _anchors(all_lines: list[Line], title: str | None, node_set: set[Any]) -> tuple[int, int, int]:
-    """Indexes of the title line, the first and one past the last line of the content block."""
-    body_start, body_end = len(all_lines), len(all_lines)
-    first = last = -1
-    for i, line in enumerate(all_lines):
-        if line.block in node_set:
-            if first < 0:
-                first = i
-            last = i
-    if first >= 0:
-        body_start, body_end = first, last + 1
+def _anchors(all_lines: list[Line], title: str | None, span: tuple[int, int]) -> tuple[int, int, int]:
+    """Indexes of the title line, the first and one past the last line of the content block (``span``, as
+    _content_span gives it)."""
+    body_start, body_end = span
     title_idx = -1
     if title:
         t = _norm(title)
