@@ -174,9 +174,10 @@ DATE_PIECES = [
 def test_date_checks_as_date_re(pieces: list[str]) -> None:
     text = "".join(pieces)
     assert meta.has_date(text) == bool(meta.DATE_RE.search(text))
-    assert [iso for _, iso in meta.find_dates(text)] == [
-        iso for iso in (meta.date_iso(m) for m in meta.DATE_RE.finditer(text)) if iso
-    ]
+    every = [(m.span(), iso) for m in meta.DATE_RE.finditer(text) if (iso := meta.date_iso(m))]
+    assert [(m.span(), iso) for m, iso in meta.find_dates(text)] == every
+    first = meta.first_date(text)
+    assert (None if first is None else (first[0].span(), first[1])) == (every[0] if every else None)
 
 
 def test_lower_case_finds_every_latin_term_but_three_characters() -> None:
@@ -438,3 +439,29 @@ def test_read_lines_as_parsing_every_line(lines: list[list[str]]) -> None:
     fields = meta.Fields()
     meta.read_lines(texts, fields)
     assert fields == _read_parsing_every_line(texts)
+
+
+def test_views_check_lists_every_word_first_character() -> None:
+    # A match holds a word of the first alternative (its start) or of the second's ending.
+    first_alt, second_alt = sre_parse.parse(meta._VIEWS_INLINE.pattern)[0][1][1]
+    firsts = _first_chars(list(first_alt)) | _first_chars([list(second_alt)[-1]])
+    assert set(meta._VIEWS_WORD_FIRST.pattern.strip("[]")) == firsts
+    assert meta._VIEWS_WORD_FIRST.flags == meta._VIEWS_INLINE.flags
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*LABEL_PIECES, "12", "1,234", "次浏览", "人阅读", "阅读(", ")", "（"]), max_size=8
+    )
+)
+def test_views_check_never_hides_a_count(pieces: list[str]) -> None:
+    line = "".join(pieces)
+    if meta._VIEWS_INLINE.search(line):
+        assert meta._VIEWS_WORD_FIRST.search(line)
+
+
+def test_markup_residue_needs_an_equals_sign() -> None:
+    # read_lines looks for a broken tag's attribute only in values holding "=", which the pattern requires.
+    items = list(sre_parse.parse(meta._MARKUP_RESIDUE.pattern))
+    assert (sre_parse.LITERAL, ord("=")) in items

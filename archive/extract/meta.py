@@ -115,6 +115,10 @@ _VIEWS_INLINE = re.compile(
     r"(?:阅读|閱讀|浏览|瀏覽|点击|點擊|人气|人氣|点阅|點閱)\s*[(（]\s*(\d[\d,]*)\s*[)）]"
     r"|(\d[\d,]*)\s*(?:次浏览|次瀏覽|次阅读|次閱讀|人阅读|人閱讀|次点击|次點擊|人浏览|人瀏覽)"
 )
+# Each _VIEWS_INLINE match holds a word of its first alternative or of its second's ending, and so one of
+# these characters: a line without any (the metadata lines of most pages) is settled by this quick scan,
+# where the pattern itself tries its numbers at every digit.
+_VIEWS_WORD_FIRST = re.compile(r"[阅閱浏瀏点點人次]")
 _NAME_SPLIT = re.compile(r"[\s、,，;；/／|]+")
 
 
@@ -154,14 +158,25 @@ def has_date(text: str) -> bool:
 
 
 def find_dates(text: str) -> list[tuple[re.Match[str], str]]:
-    if not _DIGIT.search(text):
-        return []
-    out = []
-    for m in DATE_RE.finditer(text):
+    """Every DATE_RE match that is a real day, with its ISO form."""
+    return list(_dates(text))
+
+
+def first_date(text: str) -> tuple[re.Match[str], str] | None:
+    """find_dates(text)[0] (None for none), without looking for the dates after it."""
+    return next(_dates(text), None)
+
+
+def _dates(text: str) -> Iterator[tuple[re.Match[str], str]]:
+    first = _DIGIT.search(text)
+    if first is None:
+        return
+    # Every match starts with a digit, and no digit stands before the first one for the lookbehind to see:
+    # the scan starts there, the same matches found without trying each position before it.
+    for m in DATE_RE.finditer(text, first.start()):
         iso = date_iso(m)
         if iso:
-            out.append((m, iso))
-    return out
+            yield m, iso
 
 
 def date_iso(m: re.Match[str], offset: str = "") -> str | None:
@@ -460,19 +475,19 @@ def read_lines(lines: list[str], fields: Fields) -> None:
         if not fields.date_labelled and _DIGIT.search(line):  # a labelled date needs a digit after its label
             lm = LABELLED_DATE_RE.search(line)
             if lm:
-                dates = find_dates(line[lm.end() :][:40])
-                if dates and dates[0][0].start() == 0:
-                    fields.published_at = dates[0][1]
+                date = first_date(line[lm.end() :][:40])
+                if date and date[0].start() == 0:
+                    fields.published_at = date[1]
                     fields.date_labelled = True
         # Most lines read here are the story's paragraphs, without a label: settled by the quick check alone,
         # not remembered (parse_fields_line would answer () after the same check).
         for f in parse_fields_line(line) if _field_possible(line) else ():
-            if f.kind != "date" and _MARKUP_RESIDUE.search(f.value):
+            if f.kind != "date" and "=" in f.value and _MARKUP_RESIDUE.search(f.value):
                 continue  # 'size="20"': a broken tag's attribute shown as text, not a value
             if f.kind == "date":
                 if not fields.date_labelled:
-                    dates = find_dates(line[f.start :])
-                    iso = dates[0][1] if dates else roc_date(f.value)
+                    date = first_date(line[f.start :])
+                    iso = date[1] if date else roc_date(f.value)
                     if iso:
                         fields.published_at = iso
                         fields.date_labelled = True
@@ -503,7 +518,13 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                 name = clean_names(f.value)
                 if name and role not in fields.credits:
                     fields.credits[role] = name
-        if fields.views is None and len(line) <= 80 and "。" not in line and _DIGIT.search(line):  # a count
+        if (
+            fields.views is None
+            and len(line) <= 80
+            and "。" not in line
+            and _DIGIT.search(line)  # a count
+            and _VIEWS_WORD_FIRST.search(line)
+        ):
             vm = _VIEWS_INLINE.search(line)
             if vm:
                 fields.views = int((vm.group(1) or vm.group(2)).replace(",", ""))
