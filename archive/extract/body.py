@@ -200,19 +200,39 @@ def _widen(node: Any, own: dict[Any, float], measure: TextLengths) -> Any:
     # Many blocks share ancestors: whether the climb stops at an element is judged once per element, and
     # looked up (one dict lookup instead of reading two attributes) when the next block climbs through it.
     stops: dict[Any, bool] = {}
-    # score_blocks met the blocks in the order of their first lines, which is document order unless a block
-    # holds another (its own text may follow the inner block's): sorted only then.
-    for block in _document_order(own) if _holds_nested(own) else list(own):
-        s = own[block]
-        el = block
+
+    def stops_at(el: Any) -> bool:
+        stop = stops.get(el)
+        if stop is None:
+            stop = stops[el] = _excluded_by_hint(el)
+        return stop
+
+    def climb_from(el: Any) -> list[Any]:
+        """``el`` and its ancestors, up to and with the first one the climb stops at."""
+        out = []
         while el is not None:
-            totals[el] = totals.get(el, 0.0) + s
-            stop = stops.get(el)
-            if stop is None:
-                stop = stops[el] = _excluded_by_hint(el)
-            if stop:
+            out.append(el)
+            if stops_at(el):
                 break
             el = el.getparent()
+        return out
+
+    # score_blocks met the blocks in the order of their first lines, which is document order unless a block
+    # holds another (its own text may follow the inner block's): sorted only then.
+    # Blocks in a row mostly share their parent (a story's paragraphs): the ancestors a block's score climbs
+    # to are found once for the row, and the same numbers are added to each total in the same order.
+    last_parent: Any = None
+    above: list[Any] = []
+    for block in _document_order(own) if _holds_nested(own) else list(own):
+        s = own[block]
+        totals[block] = totals.get(block, 0.0) + s
+        if stops_at(block):
+            continue
+        parent = block.getparent()
+        if parent is not last_parent or not above:
+            above, last_parent = climb_from(parent), parent
+        for el in above:
+            totals[el] = totals.get(el, 0.0) + s
 
     def total(el: Any) -> float:
         return totals.get(el, 0.0)

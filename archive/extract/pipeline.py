@@ -313,7 +313,7 @@ def run(page: Page, parser_version: str) -> Article:
     spam: list[str] = []
     page_host = _page_host(page, head, root)
     # The <head> has been read; what is left of it is never article text.
-    for h in root.findall("head"):
+    for h in [child for child in root if child.tag == "head"]:  # root.findall("head"), without ElementPath
         _remove_keep_tail(h)
     etree.strip_elements(root, *JUNK_TAGS, with_tail=False)
     _mark_hidden_spam(root, head, page_host, spam)
