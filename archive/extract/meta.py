@@ -159,21 +159,20 @@ def has_date(text: str) -> bool:
 
 def find_dates(text: str) -> list[tuple[re.Match[str], str]]:
     """Every DATE_RE match that is a real day, with its ISO form."""
-    return list(_dates(text))
+    first = _DIGIT.search(text)
+    return list(_dates(text, first.start())) if first is not None else []
 
 
 def first_date(text: str) -> tuple[re.Match[str], str] | None:
     """find_dates(text)[0] (None for none), without looking for the dates after it."""
-    return next(_dates(text), None)
-
-
-def _dates(text: str) -> Iterator[tuple[re.Match[str], str]]:
     first = _DIGIT.search(text)
-    if first is None:
-        return
+    return next(_dates(text, first.start()), None) if first is not None else None
+
+
+def _dates(text: str, first_digit: int) -> Iterator[tuple[re.Match[str], str]]:
     # Every match starts with a digit, and no digit stands before the first one for the lookbehind to see:
     # the scan starts there, the same matches found without trying each position before it.
-    for m in DATE_RE.finditer(text, first.start()):
+    for m in DATE_RE.finditer(text, first_digit):
         iso = date_iso(m)
         if iso:
             yield m, iso

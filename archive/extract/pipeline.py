@@ -858,7 +858,8 @@ def _near_title_lines(all_lines: list[Line], start: int, spam_lines: set[str]) -
 
     for i, ln in enumerate(window):
         if i > 0 and (
-            meta_mod.is_field_line(ln.text) or (meta_mod.find_dates(ln.text) and len(ln.text) <= 60)
+            meta_mod.is_field_line(ln.text)
+            or (len(ln.text) <= 60 and meta_mod.first_date(ln.text) is not None)
         ):
             prev = window[i - 1].text
             if ok(prev) and window[i - 1].link_density < 0.5:
