@@ -334,9 +334,12 @@ def with_offset(iso: str | None, offset: str) -> str | None:
     """Add the site's UTC offset to a local date-time (date-only values stay dates)."""
     if not iso or "T" not in iso or not offset:
         return iso
-    if re.search(r"(?:[+-]\d{2}:?\d{2}|Z)$", iso):
+    if _HAS_OFFSET.search(iso):
         return iso
     return iso + offset
+
+
+_HAS_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)$")
 
 
 # What every label match needs besides the label: a colon or slash after it, or (_LABEL_RE's other separators)
@@ -450,6 +453,7 @@ def _is_field_line_memo(line: str) -> bool:
     return covered >= 0.7 * len(rest.replace(" ", "")) and len(line) <= 200
 
 
+_QUOTE_OR_SENTENCE_END = re.compile(r"[“”。！？]")  # in an author value: a sentence, not a name
 _MARKUP_RESIDUE = re.compile(r"""\w+\s*=\s*["'][^"']*["']""")
 
 
@@ -498,7 +502,7 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                     fields.author is None
                     and f.value
                     and len(f.value) <= 40
-                    and not re.search(r"[“”。！？]", f.value)
+                    and not _QUOTE_OR_SENTENCE_END.search(f.value)
                 ):
                     fields.author = clean_names(f.value)
             elif f.kind == "editor":
