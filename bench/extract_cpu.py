@@ -5,8 +5,8 @@
     python bench/extract_cpu.py --baseline HEAD~3 --rounds 2 --no-write
 
 Pages: the crawl benchmark's article pages (``bench/crawl.py``'s ``site_pages(2000)``, about 2 KB of
-Chinese each, the pages issue #4's crawl archives) and every real page of ``../shared/data`` (read in place,
-never copied). The baseline revision is checked out into a temporary git worktree. Each round runs one
+Chinese each, the pages issue #4's crawl archives) and every real page of ``../shared/data`` (``--data`` for
+a worktree elsewhere; read in place, never copied). The baseline revision is checked out into a temporary git worktree. Each round runs one
 child process per parser, the two alternating (baseline first in even rounds), so that load from other jobs
 on this shared machine falls on both alike; each child makes every page once per pass, with the parser's
 memos emptied before each pass (a crawl sees each page once), and reports its best pass. CPU time
@@ -63,9 +63,9 @@ print(json.dumps({**best, "pages": {k: len(v) for k, v in sets.items()}}))
 """
 
 
-def measure(tree: Path, passes: int) -> dict[str, float]:
+def measure(tree: Path, passes: int, data: Path = DATA) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(tree), str(ROOT), str(DATA), str(passes)],
+        [sys.executable, "-c", _CHILD, str(tree), str(ROOT), str(data), str(passes)],
         check=True,
         capture_output=True,
         text=True,
@@ -78,6 +78,12 @@ def main() -> None:
     ap.add_argument("--baseline", required=True, help="git revision to compare with (e.g. a commit hash)")
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--passes", type=int, default=2, help="passes per child process (its best counts)")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help="the real pages' directory (from a worktree elsewhere: give it)",
+    )
     ap.add_argument(
         "--no-write", action="store_true", help="print only; leave docs/extraction-speed.md alone"
     )
@@ -104,7 +110,7 @@ def main() -> None:
             for r in range(args.rounds):
                 order = [("before", base), ("after", ROOT)]
                 for label, tree in order if r % 2 == 0 else order[::-1]:
-                    runs[label].append(measure(tree, args.passes))
+                    runs[label].append(measure(tree, args.passes, args.data))
                     print(label, runs[label][-1], flush=True)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False)

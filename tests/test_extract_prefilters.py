@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from re import _parser as sre_parse  # the parse tree of a pattern: its alternatives' first characters
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -173,9 +174,10 @@ DATE_PIECES = [
 def test_date_checks_as_date_re(pieces: list[str]) -> None:
     text = "".join(pieces)
     assert meta.has_date(text) == bool(meta.DATE_RE.search(text))
-    assert [iso for _, iso in meta.find_dates(text)] == [
-        iso for iso in (meta.date_iso(m) for m in meta.DATE_RE.finditer(text)) if iso
-    ]
+    every = [(m.span(), iso) for m in meta.DATE_RE.finditer(text) if (iso := meta.date_iso(m))]
+    assert [(m.span(), iso) for m, iso in meta.find_dates(text)] == every
+    first = meta.first_date(text)
+    assert (None if first is None else (first[0].span(), first[1])) == (every[0] if every else None)
 
 
 def test_lower_case_finds_every_latin_term_but_three_characters() -> None:
@@ -396,3 +398,70 @@ STYLE_PIECES += ["0.0", "font-size", "ſ", "K", "color:red"]
 def test_hidden_style_as_the_folding_pattern(pieces: list[str]) -> None:
     style = "".join(pieces)
     assert spam.hidden_style(style) == bool(spam._HIDDEN_STYLE.search(style))
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "来源：新华网",
+                " 来源：新华网",
+                "来源：新华网\u3000",
+                "",
+                " ",
+                "x" * 301,
+                " " + "x" * 300,
+                "正文。",
+            ]
+        )
+    )
+)
+def test_lines_to_read_as_cleaning_each_line(lines: list[str]) -> None:
+    # read_lines leaves a line given again before cleaning it: the cleaned line would be one seen already.
+    cleaned = dict.fromkeys(clean(line) for line in lines)
+    assert list(meta._lines_to_read(lines)) == [line for line in cleaned if line and len(line) <= 300]
+
+
+def _read_parsing_every_line(lines: list[str]) -> meta.Fields:
+    """meta.read_lines as it was before it checked for a label before parsing a line: every line parsed."""
+    fields = meta.Fields()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(meta, "_field_possible", lambda line: True)
+        meta.read_lines(lines, fields)
+    return fields
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([*LABEL_PIECES, "张三", "的。", "(12)", "次浏览"]), max_size=6)))
+def test_read_lines_as_parsing_every_line(lines: list[list[str]]) -> None:
+    texts = ["".join(pieces) for pieces in lines]
+    fields = meta.Fields()
+    meta.read_lines(texts, fields)
+    assert fields == _read_parsing_every_line(texts)
+
+
+def test_views_check_lists_every_word_first_character() -> None:
+    # A match holds a word of the first alternative (its start) or of the second's ending.
+    first_alt, second_alt = sre_parse.parse(meta._VIEWS_INLINE.pattern)[0][1][1]
+    firsts = _first_chars(list(first_alt)) | _first_chars([list(second_alt)[-1]])
+    assert set(meta._VIEWS_WORD_FIRST.pattern.strip("[]")) == firsts
+    assert meta._VIEWS_WORD_FIRST.flags == meta._VIEWS_INLINE.flags
+
+
+@settings(max_examples=800, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*LABEL_PIECES, "12", "1,234", "次浏览", "人阅读", "阅读(", ")", "（"]), max_size=8
+    )
+)
+def test_views_check_never_hides_a_count(pieces: list[str]) -> None:
+    line = "".join(pieces)
+    if meta._VIEWS_INLINE.search(line):
+        assert meta._VIEWS_WORD_FIRST.search(line)
+
+
+def test_markup_residue_needs_an_equals_sign() -> None:
+    # read_lines looks for a broken tag's attribute only in values holding "=", which the pattern requires.
+    items = list(sre_parse.parse(meta._MARKUP_RESIDUE.pattern))
+    assert (sre_parse.LITERAL, ord("=")) in items

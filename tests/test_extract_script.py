@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import operator
 import random
+from collections import Counter
 from pathlib import Path
 
 import opencc
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from archive.extract import lang, zh_chars
 from archive.extract import zh_chars_build as build
+from archive.extract.text import han_count, visible_len
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 T2S, S2T = opencc.OpenCC("t2s"), opencc.OpenCC("s2t")
@@ -139,3 +141,62 @@ def test_tables_are_those_of_the_installed_opencc() -> None:
         assert tables.changed == getattr(zh_chars, f"{prefix}_CHANGED")
         assert tables.unsure == getattr(zh_chars, f"{prefix}_UNSURE")
         assert "".join(tables.bigrams) == getattr(zh_chars, f"{prefix}_BIGRAMS")
+
+
+def _detect_counting_han_twice(text: str, html_lang: str | None) -> str | None:
+    """lang.detect as it was before a short sample's Han runs served both the count and the script sample."""
+    sample = text[:5000]
+    total = visible_len(sample)
+    if not total:
+        hint = (html_lang or "").strip().lower()
+        return hint.split("-")[0] or None if hint else None
+    if len(lang._KANA.findall(sample)) * 20 > total:
+        return "ja"
+    if len(lang._HANGUL.findall(sample)) * 4 > total:
+        return "ko"
+    if han_count(sample) * 5 > total:
+        return lang.chinese_script(sample)
+    if len(lang._CYRILLIC.findall(sample)) * 3 > total:
+        return (html_lang or "ru").split("-")[0].lower()
+    if len(lang._ARABIC.findall(sample)) * 3 > total:
+        return (html_lang or "ar").split("-")[0].lower()
+    words = Counter(map(str.lower, lang._LATIN_WORD.findall(sample)))
+    if words:
+        best, hits = "en", 0
+        for code, stop in lang._STOPWORDS.items():
+            n = sum(words[w] for w in stop)
+            if n > hits:
+                best, hits = code, n
+        if hits:
+            return best
+    hint = (html_lang or "").strip().lower()
+    return hint.split("-")[0] if hint else None
+
+
+# Han characters of both scripts, alone and in runs of each, compatibility ideographs (counted as Han, never
+# sampled) and other scripts, at lengths around the 2,000 characters whose Han runs make the script sample.
+SIMPLIFIED = "国务院新闻办公室今天举行发布会介绍经济发展情况记者从会上了解到" * 40
+DETECT_PIECES = [
+    *CHARS[:100],
+    SIMPLIFIED,
+    S2T.convert(SIMPLIFIED),
+    "\uf900",
+    "\ufa0e",
+    "\ufaff",
+    "か",
+    "한",
+    "слово",
+    "the word",
+    " ",
+    "，",
+    "x" * 400,
+    "x" * 1700,
+]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(DETECT_PIECES), max_size=12), st.sampled_from([1, 3]))
+@example(["x" * 1950, SIMPLIFIED[:50], S2T.convert(SIMPLIFIED)[:1000]], 1)  # Traditional only past 2,000
+def test_detect_as_counting_han_characters_twice(pieces: list[str], repeat: int) -> None:
+    text = "".join(pieces) * repeat
+    assert lang.detect(text, None) == _detect_counting_han_twice(text, None)

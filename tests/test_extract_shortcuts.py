@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from archive.extract import body, dom, meta, pipeline, spam
+from archive.extract import body, dom, meta, pagetype, pipeline, spam
 from archive.extract import decode as decode_mod
 from archive.extract.text import collapse, visible_len
 
@@ -345,3 +345,210 @@ def test_lines_as_keeping_every_text(body_parts: list[str], with_images: bool) -
         for ln in dom.lines(root, with_images=with_images)
     ]
     assert got == _lines_keeping_whitespace(root, with_images)
+
+
+# Teaser-like siblings: links of headline length and shorter, dates, prose, in runs of alike elements.
+TEASER = st.builds(
+    lambda tag, cls, links, date, prose: (
+        f"<{tag} class='{cls}'>"
+        + "".join(f"<a href='/{i}'>{'标题文字' * n}</a>" for i, n in enumerate(links))
+        + date
+        + prose
+        + f"</{tag}>"
+    ),
+    st.sampled_from(["li", "div"]),
+    st.sampled_from(["item", "card"]),
+    st.lists(st.sampled_from([0, 1, 2, 5, 15, 20]), max_size=3),
+    st.sampled_from(["", "<span>2024-03-05</span>"]),
+    st.sampled_from(["", "摘要" * 20, "这是正文。" * 80]),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.lists(TEASER, max_size=6), min_size=1, max_size=3))
+def test_no_teaser_runs_without_three_headline_links(groups: list[list[str]]) -> None:
+    # pagetype.classify looks for runs only where the page has at least three headline links: each teaser of a
+    # run holds one of its own.
+    root = dom.parse("<html><body>" + "".join(f"<ul>{''.join(g)}</ul>" for g in groups) + "</body></html>")
+    for cjk in (True, False):
+        runs = pagetype.teaser_runs(root, cjk)
+        if pagetype.headline_links(root, cjk) < pagetype._LEAST_RUN:
+            assert runs == []
+
+
+def test_teaser_runs_need_headline_links_on_real_layouts() -> None:
+    with_runs = 0
+    for root in _page_roots():
+        for cjk in (True, False):
+            runs = pagetype.teaser_runs(root, cjk)
+            with_runs += bool(runs)
+            assert not runs or pagetype.headline_links(root, cjk) >= pagetype._LEAST_RUN
+    assert with_runs > 5
+
+
+def _first_of_run_grouping_all(container: Any, cjk: bool, holding: Any = None) -> Any:
+    """body._first_of_run as it was before it grouped only children with a block inside: every big child."""
+    measure = dom.TextLengths()
+    least = body._post_text(cjk)
+    if measure[container] < 2 * least:
+        return None
+    kids = [k for k in container if isinstance(k.tag, str)][:200]
+    big = [k for k in kids if measure[k] >= least]
+    if len(big) < 2:
+        return None
+    big = [k for k in big if not body._in_comments(k)]
+    total = measure[container] or 1
+    alike: dict[tuple[str, frozenset[str]], list[Any]] = {}
+    for k in big:
+        alike.setdefault(body._fingerprint(k), []).append(k)
+    for group in alike.values():
+        if len(group) < 2 or sum(measure[k] for k in group) < 0.6 * total:
+            continue
+        run = [k for k in group if body._post_shape(k, cjk)[0]]
+        if len(run) < 2 or sum(measure[k] for k in run) < 0.6 * total:
+            continue
+        if holding is None or any(k is holding or k in holding.iterancestors() for k in run):
+            first = run[0]
+            if body.link_density(first, measure[first]) < 0.3:
+                return first
+    return None
+
+
+def _runs_beside_paragraphs() -> list[Any]:
+    """Runs of posts beside big paragraphs and big single-line children of the posts' template."""
+    prose = "这是一段足够长的博客正文，讲述了作者在旅途中的见闻和感受。" * 8
+    posts = (
+        '<div class="post"><h2>标题{i}</h2><p>{prose}</p><p>由作者{i}张贴 @ 2006-05-2{i} 21:14</p></div>',
+        '<div class="post"><h2>标题{i}</h2>{prose}<br>由作者{i}张贴 @ 2006-05-2{i} 21:14</div>',
+    )
+    flat = '<div class="post">{prose}<b>{prose}</b></div>'
+    roots = []
+    for post in posts:
+        for before in ("", f"<p>{prose}</p>", flat.format(prose=prose)):
+            for n in (1, 2, 3):
+                for after in ("", f"<p>{prose * 3}</p>", flat.format(prose=prose) * 2):
+                    items = "".join(post.format(i=i, prose=prose) for i in range(n))
+                    roots.append(dom.parse(f"<html><body><div>{before}{items}{after}</div></body></html>"))
+    return roots
+
+
+def test_first_of_run_as_grouping_every_big_child() -> None:
+    found = judged = 0
+    for root in _page_roots() + _blog_pages() + _runs_beside_paragraphs():
+        elements = [el for el in root.iter() if isinstance(el.tag, str)]
+        for container in elements:
+            for cjk in (True, False):
+                for holding in (None, *list(container.iterdescendants())[:3]):
+                    got = body._first_of_run(container, cjk, holding=holding)
+                    assert got is _first_of_run_grouping_all(container, cjk, holding)
+                    found += got is not None
+                    judged += 1
+    assert judged > 5000 and found > 40
+
+
+def _widen_reading_hints_each_climb(node: Any, own: dict[Any, float], measure: dom.TextLengths) -> Any:
+    """body._widen as it was before it remembered where the climb stops: each element's hint read per block."""
+    totals: dict[Any, float] = {}
+    nested = any(anc in own for block in own for anc in block.iterancestors())
+    for block in body._document_order(own) if nested else list(own):
+        el = block
+        while el is not None:
+            totals[el] = totals.get(el, 0.0) + own[block]
+            if el.get("class") or el.get("id"):
+                hint = dom.attr_text(el)
+                if body._COMMENT_ATTR.search(hint) and not body._ARTICLE_HINT.search(hint):
+                    break
+            el = el.getparent()
+    best, best_total = node, totals.get(node, 0.0)
+    cursor = node
+    for _ in range(8):
+        parent = cursor.getparent()
+        if parent is None or dom.tag_of(parent) in ("body", "html"):
+            break
+        parent_total = totals.get(parent, 0.0)
+        if parent_total <= best_total * 1.05:
+            cursor = parent
+            continue
+        if (
+            parent_total >= 1.35 * best_total
+            and body.link_density(parent, measure[parent]) < 0.15
+            and not body._in_comments(parent)
+        ):
+            best, best_total = parent, parent_total
+            cursor = parent
+            continue
+        break
+    return best
+
+
+def test_widen_as_reading_hints_on_each_climb() -> None:
+    widened = 0
+    for root in _page_roots() + _blog_pages():
+        for cjk in (True, False):
+            own: dict[Any, float] = {}
+            body.score_blocks(list(dom.lines(root)), cjk, own)
+            for node in root.iter():
+                if isinstance(node.tag, str):
+                    got = body._widen(node, own, dom.TextLengths())
+                    assert got is _widen_reading_hints_each_climb(node, own, dom.TextLengths())
+                    widened += got is not node
+    assert widened > 100
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(HTML, min_size=1, max_size=4))
+def test_first_line_text_as_walking_the_element(body_parts: list[str]) -> None:
+    root = dom.parse("<html><body>" + "".join(body_parts) + "</body></html>")
+    if root is None:
+        return
+    for el in root.iter():
+        first = next(iter(dom.lines(el)), None)
+        assert pipeline.first_line_text(el) == (first.text if first is not None else "")
+
+
+def test_first_line_text_of_the_pages_elements() -> None:
+    leaves = 0
+    for root in _page_roots():
+        for el in root.iter():
+            first = next(iter(dom.lines(el)), None)
+            assert pipeline.first_line_text(el) == (first.text if first is not None else "")
+            leaves += not len(el)
+    assert leaves > 1000
+
+
+def test_nested_blocks_found_as_by_every_ancestor() -> None:
+    answers = []
+    for root in _page_roots() + _blog_pages() + _runs_beside_paragraphs():
+        for cjk in (True, False):
+            own: dict[Any, float] = {}
+            body.score_blocks(list(dom.lines(root)), cjk, own)
+            elements = [el for el in root.iter() if isinstance(el.tag, str)]
+            # The scored blocks, and sets of elements with and without nesting among them.
+            for blocks in (own, dict.fromkeys(elements[::7], 1.0), dict.fromkeys(elements[-3:], 1.0)):
+                every = any(anc in blocks for block in blocks for anc in block.iterancestors())
+                assert body._holds_nested(blocks) == every
+                answers.append(every)
+    assert answers.count(True) > 20 and answers.count(False) > 20
+
+
+HINT_WORDS = [
+    "comment",
+    "COMMENTS",
+    "article",
+    "content",
+    "footer",
+    "sidebar",
+    "ſidebar",
+    "nav",
+    "post-body",
+    " ",
+    "-",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(HINT_WORDS), max_size=5))
+def test_comment_hint_remembered_as_computed(words: list[str]) -> None:
+    hint = "".join(words).lower()
+    computed = bool(body._COMMENT_ATTR.search(hint)) and not body._ARTICLE_HINT.search(hint)
+    assert body._is_comment_hint(hint) == body._is_comment_hint(hint) == computed

@@ -20,7 +20,7 @@ from lxml import etree
 from archive.extract.dom import BLOCK_TAGS, HEADING_TAGS, Line, TextLengths, attr_text, lines, tag_of
 from archive.extract.dom import text_len as subtree_text_len
 from archive.extract.meta import DATE_RE, find_dates
-from archive.extract.text import SENTENCE_END, count_punct
+from archive.extract.text import SENTENCE_END, count_punct, remembered_up_to
 
 # class/id words of containers that are never article text.
 _BOILER_ATTR = re.compile(
@@ -192,32 +192,47 @@ def _widen(node: Any, own: dict[Any, float], measure: TextLengths) -> Any:
     Decayed scores favour the block holding the most paragraphs directly; a story cut into twenty
     ``<div class="column">`` wrappers needs their common ancestor.
     """
-    excluded: dict[Any, bool] = {}  # many blocks share ancestors: judge each element's hint once
-
-    def is_excluded(d: Any) -> bool:
-        got = excluded.get(d)
-        if got is None:
-            hint = attr_text(d)
-            got = excluded[d] = bool(_COMMENT_ATTR.search(hint)) and not _ARTICLE_HINT.search(hint)
-        return got
-
     # Each scored block's own score counts for itself and for every ancestor up to (not beyond) the first
     # excluded element on the way (comment threads, sidebars and footers are not their ancestors' article
     # text, though an excluded element's own total still counts its text). Blocks are taken in document
     # order, so every total adds the same numbers in the same order as walking the ancestor's subtree would.
     totals: dict[Any, float] = {}
+    # Many blocks share ancestors: whether the climb stops at an element is judged once per element, and
+    # looked up (one dict lookup instead of reading two attributes) when the next block climbs through it.
+    stops: dict[Any, bool] = {}
+
+    def stops_at(el: Any) -> bool:
+        stop = stops.get(el)
+        if stop is None:
+            stop = stops[el] = _excluded_by_hint(el)
+        return stop
+
+    def climb_from(el: Any) -> list[Any]:
+        """``el`` and its ancestors, up to and with the first one the climb stops at."""
+        out = []
+        while el is not None:
+            out.append(el)
+            if stops_at(el):
+                break
+            el = el.getparent()
+        return out
+
     # score_blocks met the blocks in the order of their first lines, which is document order unless a block
     # holds another (its own text may follow the inner block's): sorted only then.
-    nested = any(anc in own for block in own for anc in block.iterancestors())
-    for block in _document_order(own) if nested else list(own):
+    # Blocks in a row mostly share their parent (a story's paragraphs): the ancestors a block's score climbs
+    # to are found once for the row, and the same numbers are added to each total in the same order.
+    last_parent: Any = None
+    above: list[Any] = []
+    for block in _document_order(own) if _holds_nested(own) else list(own):
         s = own[block]
-        el = block
-        while el is not None:
+        totals[block] = totals.get(block, 0.0) + s
+        if stops_at(block):
+            continue
+        parent = block.getparent()
+        if parent is not last_parent or not above:
+            above, last_parent = climb_from(parent), parent
+        for el in above:
             totals[el] = totals.get(el, 0.0) + s
-            if el.get("class") or el.get("id"):
-                if is_excluded(el):
-                    break
-            el = el.getparent()
 
     def total(el: Any) -> float:
         return totals.get(el, 0.0)
@@ -244,6 +259,37 @@ def _widen(node: Any, own: dict[Any, float], measure: TextLengths) -> Any:
     return best
 
 
+def _holds_nested(blocks: dict[Any, float]) -> bool:
+    """Whether one of ``blocks`` lies inside another: ``any(a in blocks for b in blocks for a in
+    b.iterancestors())``, each ancestor looked at once (most blocks share their parent and its ancestors)."""
+    clear: set[Any] = set()  # elements neither in blocks nor inside one
+    for block in blocks:
+        path = []
+        el = block.getparent()
+        while el is not None and el not in clear:
+            if el in blocks:
+                return True
+            path.append(el)
+            el = el.getparent()
+        clear.update(path)
+    return False
+
+
+def _excluded_by_hint(el: Any) -> bool:
+    """Whether the class or id of ``el`` names a comment thread, sidebar or footer (and no article)."""
+    if not (el.get("class") or el.get("id")):
+        return False
+    return _is_comment_hint(attr_text(el))
+
+
+# A site's templates give the same few class/id hints on every page ("article", "content", "footer"): each
+# judged once (two case-insensitive scans, about 0.6 us, against a lookup).
+@remembered_up_to(200, maxsize=4096)
+def _is_comment_hint(hint: str) -> bool:
+    """A class/id hint (attr_text) naming a comment thread, sidebar or footer, and no article."""
+    return bool(_COMMENT_ATTR.search(hint)) and not _ARTICLE_HINT.search(hint)
+
+
 _COMMENT_ATTR = re.compile(
     r"comment|reply|replies|discuss|disqus|respond|pinglun|talkback|feedback|forum-post|sidebar|widget|footer|copyright",
     re.I,
@@ -264,7 +310,7 @@ def _in_comments(node: Any) -> bool:
         if el is None:
             return False
         hint = attr_text(el)
-        if hint.strip() and _COMMENT_ATTR.search(hint) and not _ARTICLE_HINT.search(hint):
+        if hint.strip() and _is_comment_hint(hint):
             return True
         el = el.getparent()
     return False
@@ -431,14 +477,20 @@ _POST_BYLINE = re.compile(
 )
 
 
+def _holds_block(el: Any) -> bool:
+    """Whether a block element lies inside ``el``: lines break only at block elements, so without one inside
+    it is one line, never a post."""
+    return any(tag_of(d) in BLOCK_TAGS for d in el.iterdescendants())
+
+
 def _post_shape(el: Any, cjk: bool) -> tuple[bool, int]:
     """Whether ``el`` looks like one post of a blog page or thread, and how much prose it holds.
 
     A post opens with a short title-ish line and carries a byline or dateline of its own (header or
     footer); its prose is real text, not a teaser under a headline link.
     """
-    if not any(tag_of(d) in BLOCK_TAGS for d in el.iterdescendants()):
-        return False, 0  # lines break only at block elements: without one inside, one line, never a post
+    if not _holds_block(el):
+        return False, 0
     got = list(lines(el))
     if len(got) < 2:
         return False, 0
@@ -480,10 +532,16 @@ def _first_of_run(container: Any, cjk: bool, holding: Any = None, lengths: TextL
     """
     measure = lengths if lengths is not None else TextLengths()
     least = _post_text(cjk)
+    # Only children that can be posts are grouped (_post_shape needs a block inside, so an element inside
+    # first of all): a run is two or more of them holding 60% of the text, so at most one group makes one,
+    # and leaving the others out changes neither it nor its order. Without two children holding elements
+    # (a block of plain paragraphs, most containers looked at) nothing is measured at all.
+    kids = [k for k in [k for k in container if isinstance(k.tag, str)][:200] if len(k)]
+    if len(kids) < 2:
+        return None
     if measure[container] < 2 * least:
         return None  # too little text for two posts: decided without measuring the children
-    kids = [k for k in container if isinstance(k.tag, str)][:200]
-    big = [k for k in kids if measure[k] >= least]
+    big = [k for k in kids if measure[k] >= least and _holds_block(k)]
     if len(big) < 2:
         return None  # the common case, decided without reading any line
     big = [k for k in big if not _in_comments(k)]
@@ -522,12 +580,15 @@ def first_post(node: Any, cjk: bool, lengths: TextLengths | None = None) -> Any:
     while queue and visited < 80:  # bounded work on pages with huge content blocks
         el, depth, small = queue.popleft()
         visited += 1
-        small = small or lengths[el] < least
-        if not small:
-            found = _first_of_run(el, cjk, lengths=lengths)
-            if found is not None:
-                return found
-        if depth < 3:
+        # _first_of_run finds nothing among fewer than two children: such an element is not measured, and
+        # its children, not known to be small, measure themselves.
+        if not small and len(el) >= 2:
+            small = lengths[el] < least
+            if not small:
+                found = _first_of_run(el, cjk, lengths=lengths)
+                if found is not None:
+                    return found
+        if depth < 3 and len(el):
             queue.extend((k, depth + 1, small) for k in el if isinstance(k.tag, str))
     anc = node.getparent()
     for _ in range(4):

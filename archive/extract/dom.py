@@ -83,6 +83,8 @@ def has_huge_tag(text: str) -> bool:
     """Whether _HUGE_TAG matches ``text``, found from the runs between ">" (split and measured in C) instead
     of scanning every tag: such a tag is the last "<" of a run of at least 8,002 characters that a ">" ends.
     """
+    if len(text) < 8002:
+        return False  # no room for such a run (most pages of the crawl benchmark): nothing split
     runs = text.split(">")
     if max(map(len, runs)) < 8002:
         return False

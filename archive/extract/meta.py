@@ -8,6 +8,7 @@ label's value runs to the next label, a separator (``|``, ``｜``, two spaces) o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -114,6 +115,10 @@ _VIEWS_INLINE = re.compile(
     r"(?:阅读|閱讀|浏览|瀏覽|点击|點擊|人气|人氣|点阅|點閱)\s*[(（]\s*(\d[\d,]*)\s*[)）]"
     r"|(\d[\d,]*)\s*(?:次浏览|次瀏覽|次阅读|次閱讀|人阅读|人閱讀|次点击|次點擊|人浏览|人瀏覽)"
 )
+# Each _VIEWS_INLINE match holds a word of its first alternative or of its second's ending, and so one of
+# these characters: a line without any (the metadata lines of most pages) is settled by this quick scan,
+# where the pattern itself tries its numbers at every digit.
+_VIEWS_WORD_FIRST = re.compile(r"[阅閱浏瀏点點人次]")
 _NAME_SPLIT = re.compile(r"[\s、,，;；/／|]+")
 
 
@@ -153,14 +158,24 @@ def has_date(text: str) -> bool:
 
 
 def find_dates(text: str) -> list[tuple[re.Match[str], str]]:
-    if not _DIGIT.search(text):
-        return []
-    out = []
-    for m in DATE_RE.finditer(text):
+    """Every DATE_RE match that is a real day, with its ISO form."""
+    first = _DIGIT.search(text)
+    return list(_dates(text, first.start())) if first is not None else []
+
+
+def first_date(text: str) -> tuple[re.Match[str], str] | None:
+    """find_dates(text)[0] (None for none), without looking for the dates after it."""
+    first = _DIGIT.search(text)
+    return next(_dates(text, first.start()), None) if first is not None else None
+
+
+def _dates(text: str, first_digit: int) -> Iterator[tuple[re.Match[str], str]]:
+    # Every match starts with a digit, and no digit stands before the first one for the lookbehind to see:
+    # the scan starts there, the same matches found without trying each position before it.
+    for m in DATE_RE.finditer(text, first_digit):
         iso = date_iso(m)
         if iso:
-            out.append((m, iso))
-    return out
+            yield m, iso
 
 
 def date_iso(m: re.Match[str], offset: str = "") -> str | None:
@@ -319,9 +334,12 @@ def with_offset(iso: str | None, offset: str) -> str | None:
     """Add the site's UTC offset to a local date-time (date-only values stay dates)."""
     if not iso or "T" not in iso or not offset:
         return iso
-    if re.search(r"(?:[+-]\d{2}:?\d{2}|Z)$", iso):
+    if _HAS_OFFSET.search(iso):
         return iso
     return iso + offset
+
+
+_HAS_OFFSET = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z)$")
 
 
 # What every label match needs besides the label: a colon or slash after it, or (_LABEL_RE's other separators)
@@ -435,31 +453,44 @@ def _is_field_line_memo(line: str) -> bool:
     return covered >= 0.7 * len(rest.replace(" ", "")) and len(line) <= 200
 
 
+_QUOTE_OR_SENTENCE_END = re.compile(r"[“”。！？]")  # in an author value: a sentence, not a name
 _MARKUP_RESIDUE = re.compile(r"""\w+\s*=\s*["'][^"']*["']""")
+
+
+def _lines_to_read(lines: list[str]) -> Iterator[str]:
+    """The lines cleaned, in order, without empty, over-long (prose) and repeated ones: a line read again
+    fills nothing, each field it could fill being filled by then."""
+    seen: set[str] = set()
+    given: set[str] = set()  # the lines as given: the story's first and last blocks are often the same ones
+    for line in lines:
+        if line in given:
+            continue  # cleaned, it is one seen already (or one left out as empty or too long): not cleaned again
+        given.add(line)
+        line = clean(line)
+        if line and len(line) <= 300 and line not in seen:
+            seen.add(line)
+            yield line
 
 
 def read_lines(lines: list[str], fields: Fields) -> None:
     """Fill ``fields`` from metadata lines (earlier lines win for each field)."""
-    seen: set[str] = set()
-    for line in lines:
-        line = clean(line)
-        if not line or len(line) > 300 or line in seen:
-            continue  # a line read again fills nothing: each field it could fill is filled by now
-        seen.add(line)
+    for line in _lines_to_read(lines):
         if not fields.date_labelled and _DIGIT.search(line):  # a labelled date needs a digit after its label
             lm = LABELLED_DATE_RE.search(line)
             if lm:
-                dates = find_dates(line[lm.end() :][:40])
-                if dates and dates[0][0].start() == 0:
-                    fields.published_at = dates[0][1]
+                date = first_date(line[lm.end() :][:40])
+                if date and date[0].start() == 0:
+                    fields.published_at = date[1]
                     fields.date_labelled = True
-        for f in parse_fields_line(line):
-            if f.kind != "date" and _MARKUP_RESIDUE.search(f.value):
+        # Most lines read here are the story's paragraphs, without a label: settled by the quick check alone,
+        # not remembered (parse_fields_line would answer () after the same check).
+        for f in parse_fields_line(line) if _field_possible(line) else ():
+            if f.kind != "date" and "=" in f.value and _MARKUP_RESIDUE.search(f.value):
                 continue  # 'size="20"': a broken tag's attribute shown as text, not a value
             if f.kind == "date":
                 if not fields.date_labelled:
-                    dates = find_dates(line[f.start :])
-                    iso = dates[0][1] if dates else roc_date(f.value)
+                    date = first_date(line[f.start :])
+                    iso = date[1] if date else roc_date(f.value)
                     if iso:
                         fields.published_at = iso
                         fields.date_labelled = True
@@ -471,7 +502,7 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                     fields.author is None
                     and f.value
                     and len(f.value) <= 40
-                    and not re.search(r"[“”。！？]", f.value)
+                    and not _QUOTE_OR_SENTENCE_END.search(f.value)
                 ):
                     fields.author = clean_names(f.value)
             elif f.kind == "editor":
@@ -490,7 +521,13 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                 name = clean_names(f.value)
                 if name and role not in fields.credits:
                     fields.credits[role] = name
-        if fields.views is None and len(line) <= 80 and "。" not in line and _DIGIT.search(line):  # a count
+        if (
+            fields.views is None
+            and len(line) <= 80
+            and "。" not in line
+            and _DIGIT.search(line)  # a count
+            and _VIEWS_WORD_FIRST.search(line)
+        ):
             vm = _VIEWS_INLINE.search(line)
             if vm:
                 fields.views = int((vm.group(1) or vm.group(2)).replace(",", ""))

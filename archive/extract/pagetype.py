@@ -36,6 +36,9 @@ def headline_links(node: Any, cjk: bool, lengths: dict[Any, int] | None = None) 
     return count
 
 
+_LEAST_RUN = 3  # teasers in a run (teaser_runs)
+
+
 def teaser_runs(root: Any, cjk: bool, lengths: dict[Any, int] | None = None) -> list[tuple[Any, list[Any]]]:
     """Runs of three or more alike siblings (same tag and class), each a headline link with a short teaser.
 
@@ -66,7 +69,7 @@ def teaser_runs(root: Any, cjk: bool, lengths: dict[Any, int] | None = None) -> 
                 # A run needs three units and two thirds of the group: once the members left cannot make
                 # that up, the rest need not be measured.
                 could_be = len(units) + len(members) - k
-                if could_be < 3 or could_be * 3 < len(members) * 2:
+                if could_be < _LEAST_RUN or could_be * 3 < len(members) * 2:
                     break
                 total = measure[m]
                 if total > teaser_max:
@@ -83,7 +86,7 @@ def teaser_runs(root: Any, cjk: bool, lengths: dict[Any, int] | None = None) -> 
             # Listings date their teasers or are bare link lists; a numbered list inside a story is neither.
             # (The dates are read last, and only when they decide: reading every teaser's text costs most.)
             if (
-                len(units) >= 3
+                len(units) >= _LEAST_RUN
                 and len(units) * 3 >= len(members) * 2
                 and (linky * 4 >= len(units) * 3 or _dated(units) * 2 >= len(units))
             ):
@@ -139,7 +142,11 @@ def classify(
     plausible = body_len < (1500 if cjk else 4000) or (
         node is not None and headline_links(node, cjk, lengths) >= 5
     )
-    runs = teaser_runs(root, cjk, lengths) if root is not None and plausible else []
+    # A run is three or more teasers, each holding a headline link of its own: a page with fewer such links
+    # has none, decided without the walk over every element's children (0.017 ms of the crawl benchmark's
+    # 0.54 ms per page, whose article pages link only "首页" and "新闻").
+    may_hold_runs = plausible and page_links >= _LEAST_RUN
+    runs = teaser_runs(root, cjk, lengths) if root is not None and may_hold_runs else []
     if node is not None and runs and _is_teaser(node, runs, lengths):
         return "listing"
     if node is not None:

@@ -29,7 +29,7 @@ from archive.extract.dom import (
 from archive.extract.facts import in_fact_cell
 from archive.extract.pagetype import classify
 from archive.extract.sanitize import caption_for, render
-from archive.extract.text import clean, is_cjk, looks_binary
+from archive.extract.text import clean, collapse, is_cjk, looks_binary
 from archive.extract.title import TitleSources, _looks_like_site, choose_title, strip_site
 from archive.extract.title import segments as title_segments
 from archive.page import Page
@@ -313,7 +313,7 @@ def run(page: Page, parser_version: str) -> Article:
     spam: list[str] = []
     page_host = _page_host(page, head, root)
     # The <head> has been read; what is left of it is never article text.
-    for h in root.findall("head"):
+    for h in [child for child in root if child.tag == "head"]:  # root.findall("head"), without ElementPath
         _remove_keep_tail(h)
     etree.strip_elements(root, *JUNK_TAGS, with_tail=False)
     _mark_hidden_spam(root, head, page_host, spam)
@@ -361,7 +361,8 @@ def run(page: Page, parser_version: str) -> Article:
         article_rest = " ".join(b.text for b in blocks if b.text not in suspect_set)
         spam_lines.update(t for t in suspects if spam_mod.is_spam_text(t, article_rest))
     node_set = node_set_for(node)  # the content block's elements (the title step reads them too)
-    spam_lines.update(_spam_link_rows(all_lines, node_set, page_host, article_text))
+    span = _content_span(all_lines, node_set)  # its lines, found once for the spam, title and metadata steps
+    spam_lines.update(_spam_link_rows(all_lines, span[0], page_host, article_text))
     for text in spam_lines:
         spam.append(text)
     if spam_lines:
@@ -379,7 +380,7 @@ def run(page: Page, parser_version: str) -> Article:
         titled=_titled(root, node_set),
         site_name=clean(head.metas.get("og:site_name") or ""),
     )
-    src.near = _near_title_lines(all_lines, node_set, spam_lines)
+    src.near = _near_title_lines(all_lines, span[0], spam_lines)
     src.page_text = page_text
     tres = choose_title(src, article_text)
     spam.extend(tres.spam)
@@ -399,7 +400,7 @@ def run(page: Page, parser_version: str) -> Article:
         art.title = None
 
     # Metadata.
-    title_idx, body_start, body_end = _anchors(all_lines, art.title, node_set)
+    title_idx, body_start, body_end = _anchors(all_lines, art.title, span)
     fields = meta_mod.Fields()
     top = all_lines[max(title_idx if title_idx >= 0 else body_start - 12, body_start - 25, 0) : body_start]
     top = [ln for ln in top if ln.text not in spam_lines]
@@ -740,14 +741,24 @@ _SITE_NAME_END = re.compile(
 )
 
 
-def _spam_link_rows(all_lines: list[Line], node_set: set[Any], page_host: str, article: str) -> set[str]:
+def _content_span(all_lines: list[Line], node_set: set[Any]) -> tuple[int, int]:
+    """The index of the first line inside the content block and one past its last, or (len, len) for none."""
+    first = last = -1
+    for i, line in enumerate(all_lines):
+        if line.block in node_set:
+            if first < 0:
+                first = i
+            last = i
+    return (first, last + 1) if first >= 0 else (len(all_lines), len(all_lines))
+
+
+def _spam_link_rows(all_lines: list[Line], start: int, page_host: str, article: str) -> set[str]:
     """Rows of links above the article to several unrelated commercial sites: injected keyword lines.
 
-    Placement (before the article's text), shape (link texts that are phrases, not site names) and target
-    (other, non-public hosts) decide; no word list is needed.
+    Placement (before the article's text, whose first line is ``start``), shape (link texts that are phrases,
+    not site names) and target (other, non-public hosts) decide; no word list is needed.
     """
     out: set[str] = set()
-    start = next((i for i, ln in enumerate(all_lines) if ln.block in node_set), len(all_lines))
     for ln in all_lines[: start + 3]:
         if ln.link_density < 0.8 or ln.length > 300:
             continue
@@ -827,13 +838,13 @@ def _is_fact_line(all_lines: list[Line], line: Line) -> bool:
     return any(o is not line and o.text == line.text and in_fact_cell(o.block) for o in all_lines)
 
 
-def _near_title_lines(all_lines: list[Line], node_set: set[Any], spam_lines: set[str]) -> list[str]:
-    """Short lines where a headline sits in layouts without <h1>: just above the metadata line or the body.
+def _near_title_lines(all_lines: list[Line], start: int, spam_lines: set[str]) -> list[str]:
+    """Short lines where a headline sits in layouts without <h1>: just above the metadata line or the body
+    (whose first line is ``start``).
 
     Ordered best first: the line right above the first metadata line, then the lines just above the body,
     then a short first line of the body itself.
     """
-    start = next((i for i, ln in enumerate(all_lines) if ln.block in node_set), len(all_lines))
     window = all_lines[max(0, start - 12) : start + 3]
     out: list[str] = []
 
@@ -847,7 +858,8 @@ def _near_title_lines(all_lines: list[Line], node_set: set[Any], spam_lines: set
 
     for i, ln in enumerate(window):
         if i > 0 and (
-            meta_mod.is_field_line(ln.text) or (meta_mod.find_dates(ln.text) and len(ln.text) <= 60)
+            meta_mod.is_field_line(ln.text)
+            or (len(ln.text) <= 60 and meta_mod.first_date(ln.text) is not None)
         ):
             prev = window[i - 1].text
             if ok(prev) and window[i - 1].link_density < 0.5:
@@ -867,12 +879,24 @@ def _h1_texts(root: Any) -> list[str]:
     """The first line of each <h1>: some templates put the metadata line inside it after a <br>."""
     out = []
     for h in root.iter("h1"):
-        first = next(iter(lines(h)), None)
-        if first is not None and first.text:
-            out.append(first.text)
+        text = first_line_text(h)
+        if text:
+            out.append(text)
         if len(out) >= 5:
             break
     return out
+
+
+def first_line_text(el: Any) -> str:
+    """The text of the first of ``lines(el)`` ("" when there is none).
+
+    An element without children (most headlines) has its own text as its only line: taken without setting up
+    a walk of the tree (tests/test_extract_shortcuts.py).
+    """
+    if not len(el):
+        return collapse(el.text) if el.text else ""
+    first = next(iter(lines(el)), None)
+    return first.text if first is not None else ""
 
 
 def _titled(root: Any, node_set: set[Any]) -> list[str]:
@@ -895,17 +919,10 @@ def _titled(root: Any, node_set: set[Any]) -> list[str]:
     return out
 
 
-def _anchors(all_lines: list[Line], title: str | None, node_set: set[Any]) -> tuple[int, int, int]:
-    """Indexes of the title line, the first and one past the last line of the content block."""
-    body_start, body_end = len(all_lines), len(all_lines)
-    first = last = -1
-    for i, line in enumerate(all_lines):
-        if line.block in node_set:
-            if first < 0:
-                first = i
-            last = i
-    if first >= 0:
-        body_start, body_end = first, last + 1
+def _anchors(all_lines: list[Line], title: str | None, span: tuple[int, int]) -> tuple[int, int, int]:
+    """Indexes of the title line, the first and one past the last line of the content block (``span``, as
+    _content_span gives it)."""
+    body_start, body_end = span
     title_idx = -1
     if title:
         t = _norm(title)

@@ -212,13 +212,16 @@ def _overlap(title: str, article: str) -> float:
     return sum(1 for ch in chars if ch in pool) / len(chars)
 
 
+_CHAIN_SEP = re.compile(r"(\s*[_|｜]\s*|\s+[-–—]\s+)")  # a keyword chain's separators, kept by split
+
+
 def _absent_chain(title: str, src: TitleSources) -> tuple[str, str]:
     """Split off a run of two or more keyword segments at either end of <title> that the page never shows.
 
     ``Headline_Section_Site_kw1_kw2_kw3``: the headline, section and site name appear on the page (or look
     like a site name); injected keywords appear nowhere, whatever their vocabulary.
     """
-    parts = re.split(r"(\s*[_|｜]\s*|\s+[-–—]\s+)", title)
+    parts = _CHAIN_SEP.split(title)
     segs = parts[0::2]
     if len(segs) < 3:
         return title, ""
