@@ -98,10 +98,14 @@ def _context() -> _ReusedContext | None:
     if context is None and not getattr(_CONTEXTS, "unavailable", False):
         try:
             from zstandard.backend_cffi import ffi, lib
-        except ImportError:
+
+            context = _ReusedContext(ffi, lib)
+        except Exception:
+            # No cffi backend, or one whose names or zstd calls differ from these (its ffi and lib are not
+            # python-zstandard's documented API): a compressor per row, as before, never a failed page.
             _CONTEXTS.unavailable = True
             return None
-        context = _CONTEXTS.context = _ReusedContext(ffi, lib)
+        _CONTEXTS.context = context
     return context
 
 

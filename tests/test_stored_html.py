@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 import threading
 
 import pytest
@@ -83,5 +84,18 @@ def test_each_thread_has_its_own_context() -> None:
 def test_without_the_cffi_backend_each_row_has_a_compressor(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stored_html, "_CONTEXTS", threading.local())
     stored_html._CONTEXTS.unavailable = True
+    assert stored_html._context() is None
+    assert pack_body_html("<p>正文</p>", "正文") == reference("<p>正文</p>", "正文")
+
+
+def test_a_cffi_backend_unlike_this_one_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """python-zstandard's cffi ffi/lib are not its documented API: a release that renames a zstd call must
+    make every row take a compressor of its own, not fail every page."""
+    import types
+
+    monkeypatch.setattr(stored_html, "_CONTEXTS", threading.local())
+    monkeypatch.setitem(
+        sys.modules, "zstandard.backend_cffi", types.SimpleNamespace(ffi=object(), lib=object())
+    )
     assert stored_html._context() is None
     assert pack_body_html("<p>正文</p>", "正文") == reference("<p>正文</p>", "正文")
