@@ -16,11 +16,10 @@ What the tables hold (archive/simplified.py explains why that is enough to conve
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
-from archive.extract.zh_chars_build import read_dict
+from archive.extract.zh_chars_build import alone as chars_alone
+from archive.extract.zh_chars_build import dict_files, read_config, read_dict
 from archive.simplified import TABLE_END, plain_for_opencc
 
 CONFIG = "t2s"
@@ -29,32 +28,21 @@ OUTPUT = Path(__file__).with_name("t2s_tables.py")
 
 def _config() -> dict[str, list[str]]:
     """The ocd2 dictionaries of the conversion's normalization pre-pass and of its conversion chain."""
-    import opencc
-
-    path = Path(opencc.__file__).parent / "clib" / "share" / "opencc" / f"{CONFIG}.json"
-    config = json.loads(path.read_text(encoding="utf-8"))
+    config = read_config(CONFIG)
     return {
-        "normalization": _dict_files(config.get("normalization", [])),
-        "chain": _dict_files(config["conversion_chain"]),
+        "normalization": dict_files(config.get("normalization", [])),
+        "chain": dict_files(config["conversion_chain"]),
     }
-
-
-def _dict_files(part: object) -> list[str]:
-    return re.findall(r'"file":\s*"([^"]+)\.ocd2"', json.dumps(part))
 
 
 def alone() -> dict[str, str]:
     """What the conversion makes of each character below TABLE_END standing alone (the fast path's domain:
-    not the characters OpenCC treats specially, see simplified.plain_for_opencc). Newlines keep them
-    apart: no dictionary key holds one, so no phrase can span a newline."""
+    not the characters OpenCC treats specially, see simplified.plain_for_opencc)."""
     import opencc
 
-    converter = opencc.OpenCC(CONFIG)
     chars = [chr(c) for c in range(TABLE_END) if chr(c) != "\n" and plain_for_opencc(chr(c))]
-    converted = converter.convert("\n".join(chars)).split("\n")
-    assert len(converted) == len(chars), "a conversion changed the line count"
-    out = dict(zip(chars, converted, strict=True))
-    out["\n"] = converter.convert("\n")
+    out = chars_alone(CONFIG, chars)
+    out["\n"] = opencc.OpenCC(CONFIG).convert("\n")
     return out
 
 

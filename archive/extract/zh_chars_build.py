@@ -26,6 +26,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # The dictionaries of each conversion's chain, as its config (share/opencc/<config>.json) lists them.
 CHAINS = {
@@ -50,11 +51,20 @@ def _opencc_dir() -> Path:
     return Path(opencc.__file__).parent / "clib"
 
 
+def read_config(config: str) -> dict[str, Any]:
+    """The installed OpenCC's configuration of a conversion (its JSON file)."""
+    text = (_opencc_dir() / "share" / "opencc" / f"{config}.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def dict_files(part: object) -> list[str]:
+    """The ocd2 dictionaries named anywhere in a part of a configuration, in order."""
+    return re.findall(r'"file":\s*"([^"]+)\.ocd2"', json.dumps(part))
+
+
 def _config_dicts(config: str) -> list[str]:
     """The ocd2 files a config's conversion chain reads (a check that CHAINS still matches the config)."""
-    text = (_opencc_dir() / "share" / "opencc" / f"{config}.json").read_text(encoding="utf-8")
-    chain = json.loads(text)["conversion_chain"]
-    return re.findall(r'"file":\s*"([^"]+)\.ocd2"', json.dumps(chain))
+    return dict_files(read_config(config)["conversion_chain"])
 
 
 def read_dict(name: str) -> list[tuple[str, str]]:
@@ -71,11 +81,13 @@ def read_dict(name: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def alone(config: str) -> dict[str, str]:
-    """What the conversion makes of every sampled character standing alone (newlines keep phrases apart)."""
+def alone(config: str, chars: list[str] | None = None) -> dict[str, str]:
+    """What the conversion makes of each of ``chars`` (by default every sampled character) standing alone:
+    newlines keep them apart, since no dictionary key holds one."""
     import opencc
 
-    chars = [chr(cp) for cp in range(FIRST, LAST + 1)]
+    if chars is None:
+        chars = [chr(cp) for cp in range(FIRST, LAST + 1)]
     converted = opencc.OpenCC(config).convert("\n".join(chars)).split("\n")
     assert len(converted) == len(chars), "a conversion changed the line count"
     return dict(zip(chars, converted, strict=True))
