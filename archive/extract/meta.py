@@ -357,13 +357,17 @@ def _field_possible(line: str) -> bool:
     return first is not None and _FIELD_POSSIBLE.search(line, first.start()) is not None
 
 
+def parse_fields_line(line: str) -> tuple[Found, ...]:
+    """The labelled fields of one line, each value cut at the next label, separator or date."""
+    # Most lines asked about (a story's paragraphs) hold no label: settled by the quick check, not remembered.
+    return _parse_fields(line) if _field_possible(line) else ()
+
+
 # The same metadata lines are read by several steps of one extraction (the metadata, the title and the body
 # steps) and recur across a site's pages; lines longer than 300 characters are prose.
 @remembered_up_to(300, maxsize=4096)
-def parse_fields_line(line: str) -> tuple[Found, ...]:
-    """The labelled fields of one line, each value cut at the next label, separator or date."""
-    if not _field_possible(line):
-        return ()
+def _parse_fields(line: str) -> tuple[Found, ...]:
+    """:func:`parse_fields_line` of a line that passed the quick check."""
     labels = list(_LABEL_RE.finditer(line))
     taken = [(m.start(), m.end()) for m in labels]
     for m in _GLUED_LABEL_RE.finditer(line):
@@ -482,9 +486,7 @@ def read_lines(lines: list[str], fields: Fields) -> None:
                 if date and date[0].start() == 0:
                     fields.published_at = date[1]
                     fields.date_labelled = True
-        # Most lines read here are the story's paragraphs, without a label: settled by the quick check alone,
-        # not remembered (parse_fields_line would answer () after the same check).
-        for f in parse_fields_line(line) if _field_possible(line) else ():
+        for f in parse_fields_line(line):
             if f.kind != "date" and "=" in f.value and _MARKUP_RESIDUE.search(f.value):
                 continue  # 'size="20"': a broken tag's attribute shown as text, not a value
             if f.kind == "date":
