@@ -20,7 +20,7 @@ from lxml import etree
 from archive.extract.dom import BLOCK_TAGS, HEADING_TAGS, Line, TextLengths, attr_text, lines, tag_of
 from archive.extract.dom import text_len as subtree_text_len
 from archive.extract.meta import DATE_RE, find_dates
-from archive.extract.text import SENTENCE_END, count_punct, remembered_up_to
+from archive.extract.text import SENTENCE_END, count_punct, occurs_from, remembered_up_to
 
 # class/id words of containers that are never article text.
 _BOILER_ATTR = re.compile(
@@ -342,8 +342,7 @@ def _holds_much_text(el: Any) -> bool:
 
 
 def _has_boiler_words(text: str) -> bool:
-    first = _BOILER_WORD_FIRST.search(text)
-    return first is not None and _BOILER_LINE_ANYWHERE.search(text, first.start()) is not None
+    return occurs_from(_BOILER_WORD_FIRST, _BOILER_LINE_ANYWHERE, text)
 
 
 def is_boiler_line(text: str) -> bool:

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from archive.extract.credits import CREDIT_LABELS, RESPONSIBLE_EDITOR_LABELS, credit_role
-from archive.extract.text import clean, remembered_up_to
+from archive.extract.text import clean, occurs_from, remembered_up_to
 
 SOURCE_LABELS = (
     "文章来源 文章來源 信息来源 信息來源 新闻来源 新聞來源 消息来源 消息來源 资料来源 資料來源 稿件来源 稿件來源 "
@@ -353,8 +353,7 @@ _FIELD_FIRST = re.compile(r"[:：/／记記编編阅閱浏瀏点點人]")
 
 
 def _field_possible(line: str) -> bool:
-    first = _FIELD_FIRST.search(line)
-    return first is not None and _FIELD_POSSIBLE.search(line, first.start()) is not None
+    return occurs_from(_FIELD_FIRST, _FIELD_POSSIBLE, line)
 
 
 def parse_fields_line(line: str) -> tuple[Found, ...]:

@@ -29,7 +29,7 @@ from archive.extract.dom import (
 from archive.extract.facts import in_fact_cell
 from archive.extract.pagetype import classify
 from archive.extract.sanitize import caption_for, render
-from archive.extract.text import clean, collapse, is_cjk, looks_binary
+from archive.extract.text import clean, collapse, is_cjk, looks_binary, occurs_from
 from archive.extract.title import TitleSources, _looks_like_site, choose_title, strip_site
 from archive.extract.title import segments as title_segments
 from archive.page import Page
@@ -709,8 +709,7 @@ def is_tail_promo(text: str) -> bool:
     """A call to action: a line that starts as _TAIL_PROMO_START says or ends as _TAIL_PROMO_END says."""
     if _TAIL_PROMO_START.match(text):
         return True
-    first = _TAIL_PROMO_FIRST.search(text)
-    return first is not None and _TAIL_PROMO_END.search(text, first.start()) is not None
+    return occurs_from(_TAIL_PROMO_FIRST, _TAIL_PROMO_END, text)
 
 
 def _trim_trailing_promos(blocks: list[body_mod.Block]) -> list[body_mod.Block]:

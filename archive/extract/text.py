@@ -83,6 +83,15 @@ def looks_binary(data: bytes) -> bool:
 count_punct = punct_count
 
 
+def occurs_from(first: re.Pattern[str], pattern: re.Pattern[str], text: str) -> bool:
+    """Whether ``pattern`` occurs in ``text``, where every match of it starts with a character that ``first``
+    (a character class) matches: tried only from the first such character. A pattern that does not open
+    with a literal (alternatives, case folding) is tried at every position; a class is found by the
+    engine's quick scan, and most lines hold none of its characters."""
+    start = first.search(text)
+    return start is not None and pattern.search(text, start.start()) is not None
+
+
 def remembered_up_to(max_len: int, maxsize: int) -> Callable[[Callable[[str], T]], Callable[[str], T]]:
     """Remember a function of one text for texts of up to ``max_len`` characters (the last ``maxsize``).
 
